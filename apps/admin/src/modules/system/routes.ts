@@ -1,0 +1,40 @@
+import { healthResponse, versionResponse } from '@rustronaut/contracts';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Database } from '@rustronaut/db';
+
+/** What the system routes need. */
+export interface SystemRoutesDeps {
+  readonly version: string;
+  readonly database: Pick<Database, 'driver'>;
+}
+
+const PLACEHOLDER_PAGE = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Rustronaut</title></head>
+<body>
+<h1>Rustronaut is running</h1>
+<p>The admin API answers under <code>/api/v1</code>. The web console will be served here.</p>
+</body>
+</html>
+`;
+
+/** Liveness, version and the placeholder home page. */
+export function systemRoutes(deps: SystemRoutesDeps) {
+  return (app: FastifyInstance): void => {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    r.get('/healthz', { schema: { response: { 200: healthResponse } } }, () => ({ status: 'ok' as const }));
+    r.get('/api/v1/version', { schema: { response: { 200: versionResponse } } }, () => ({
+      name: 'rustronaut' as const,
+      version: deps.version,
+      node: process.versions.node,
+      database: deps.database.driver,
+    }));
+    r.get('/', (_request, reply) =>
+      reply
+        .type('text/html; charset=utf-8')
+        .header('content-security-policy', "default-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+        .send(PLACEHOLDER_PAGE),
+    );
+  };
+}

@@ -1,0 +1,64 @@
+import { explainListenError, formatListenAddress, type Config } from '@rustronaut/config';
+import { getSetting, openDatabase, setSetting, type Database } from '@rustronaut/db';
+import type { Logger } from '@rustronaut/observability';
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { buildApp } from './app.js';
+import { prepareDataDir } from './data-dir.js';
+
+/** What starting the admin needs. */
+export interface AdminOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly version: string;
+}
+
+/** A running admin. */
+export interface RunningAdmin {
+  /** Base URL the admin listens on, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string;
+  /** Stops accepting requests, drains in-flight ones, then closes the database. */
+  close(): Promise<void>;
+}
+
+/** Opens the database (PGlite in the data directory unless `databaseUrl` is set) and applies migrations. */
+export async function openMigratedDatabase(config: Config, logger: Logger): Promise<Database> {
+  await prepareDataDir(config.dataDir);
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    await database.migrate();
+    if ((await getSetting(database.db, 'instance.id')) === undefined) {
+      await setSetting(database.db, 'instance.id', randomUUID());
+      logger.info({ driver: database.driver }, 'first start: database initialised');
+    }
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+  logger.info({ driver: database.driver }, 'database ready, migrations applied');
+  return database;
+}
+
+/** Starts the admin API on `config.admin.listen`. */
+export async function startAdmin(options: AdminOptions): Promise<RunningAdmin> {
+  const { config, logger } = options;
+  const database = await openMigratedDatabase(config, logger);
+  const app = buildApp({ logger: logger.child({ component: 'admin' }), database, version: options.version });
+  const { host, port } = config.admin.listen;
+  try {
+    await app.listen({ host: host || '::', port });
+  } catch (err) {
+    await app.close();
+    await database.close();
+    throw explainListenError(err, 'admin.listen', config.admin.listen);
+  }
+  const bound = app.server.address() as AddressInfo;
+  const url = `http://${formatListenAddress({ host: host || 'localhost', port: bound.port })}`;
+  return {
+    url,
+    close: async () => {
+      await app.close();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,111 @@
+import { startAdmin, openMigratedDatabase } from '@rustronaut/admin';
+import { describeConfig, loadConfig } from '@rustronaut/config';
+import { isAppError } from '@rustronaut/errors';
+import { startGateway } from '@rustronaut/gateway';
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT, type CliIo } from './io.js';
+import { createRuntime, serveUntilSignal } from './runtime.js';
+import { VERSION } from './version.js';
+
+const configOption = () =>
+  new Option('-c, --config <file>', 'YAML configuration file (default: $RUSTRONAUT_CONFIG)');
+
+/** Builds the `rustronaut` command tree. Actions resolve when the command is done. */
+export function createProgram(io: CliIo): Command {
+  const program = new Command('rustronaut')
+    .description('Rustronaut: a self-hosted zero-trust access platform.')
+    .version(VERSION, '-V, --version', 'print the version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+
+  program
+    .command('start')
+    .description('run everything in one process: admin API and console, gateway, ops listener')
+    .addOption(configOption())
+    .action(async (opts: { config?: string }) => {
+      const rt = createRuntime(io, opts.config, 'all-in-one');
+      await serveUntilSignal(io, rt.logger, [
+        async () => {
+          const admin = await startAdmin({ ...rt, version: VERSION });
+          rt.logger.info({ url: admin.url }, `admin API and console at ${admin.url}`);
+          return admin;
+        },
+        () => startGateway(rt),
+      ]);
+    });
+
+  program
+    .command('admin')
+    .description('run the admin API (control plane) only')
+    .addOption(configOption())
+    .action(async (opts: { config?: string }) => {
+      const rt = createRuntime(io, opts.config, 'admin');
+      await serveUntilSignal(io, rt.logger, [
+        async () => {
+          const admin = await startAdmin({ ...rt, version: VERSION });
+          rt.logger.info({ url: admin.url }, `admin API at ${admin.url}`);
+          return admin;
+        },
+      ]);
+    });
+
+  program
+    .command('gateway')
+    .description('run the gateway (data plane) only; it needs no database')
+    .addOption(configOption())
+    .action(async (opts: { config?: string }) => {
+      const rt = createRuntime(io, opts.config, 'gateway');
+      await serveUntilSignal(io, rt.logger, [() => startGateway(rt)]);
+    });
+
+  program
+    .command('migrate')
+    .description('apply database migrations and exit')
+    .addOption(configOption())
+    .action(async (opts: { config?: string }) => {
+      const rt = createRuntime(io, opts.config, 'migrate');
+      const database = await openMigratedDatabase(rt.config, rt.logger);
+      await database.close();
+    });
+
+  program
+    .command('config')
+    .description('inspect the static configuration')
+    .command('check')
+    .description('validate the configuration and print the effective values (secrets masked); exit 2 if invalid')
+    .addOption(configOption())
+    .action((opts: { config?: string }) => {
+      const config = loadConfig({ env: io.env, configFile: opts.config, cwd: io.cwd });
+      io.stdout.write(describeConfig(config));
+      io.stdout.write(`configuration OK${config.configFile ? ` (${config.configFile})` : ''}\n`);
+    });
+
+  program
+    .command('version')
+    .description('print the version')
+    .action(() => {
+      io.stdout.write(`rustronaut ${VERSION} (node ${process.versions.node})\n`);
+    });
+
+  return program;
+}
+
+/**
+ * Runs the command line and returns the exit code: 0 on success, 2 for invalid configuration or
+ * usage, 1 for any other failure. Errors are printed as one clear message, never a stack trace.
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    await createProgram(io).parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (isAppError(err)) {
+      io.stderr.write(`rustronaut: ${err.message} [${err.code}]\n`);
+      return err.code === 'ERR_CONFIG_INVALID' ? EXIT.usage : EXIT.failure;
+    }
+    io.stderr.write(`rustronaut: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return EXIT.failure;
+  }
+}

@@ -1,0 +1,3 @@
+export { createProgram, runCli } from './cli.js';
+export { EXIT, waitForSignal, type CliIo } from './io.js';
+export { VERSION } from './version.js';

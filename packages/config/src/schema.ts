@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { listenAddressSchema } from './listen-address.js';
+
+/** One leaf of the static configuration: where it comes from, what it means and how it is checked. */
+export interface ConfigField<T> {
+  /** Environment variable that sets the field; it wins over the YAML file. */
+  readonly env: string;
+  /** What the field does; rendered into docs/configuration.md. */
+  readonly description: string;
+  /** Default, written as a user would write it; undefined means "unset". */
+  readonly default: string | undefined;
+  /** Never print the value (e.g. a URL with a password). */
+  readonly secret?: boolean;
+  /** Validates and converts the raw value (a string from the environment, any YAML scalar from the file). */
+  readonly schema: z.ZodType<T>;
+}
+
+function field<T>(spec: ConfigField<T>): ConfigField<T> {
+  return spec;
+}
+
+const nonEmpty = z.string().trim().min(1, 'expected a non-empty string');
+
+const databaseUrl = z.string().refine((text) => {
+  try {
+    return ['postgres:', 'postgresql:'].includes(new URL(text).protocol);
+  } catch {
+    return false;
+  }
+}, 'expected a postgres:// or postgresql:// URL');
+
+/**
+ * The static configuration schema. Every leaf is a {@link ConfigField}; nesting mirrors the YAML file.
+ * Static config is read once at boot; routes and policies are dynamic and come from the admin.
+ */
+export const configSchema = {
+  dataDir: field({
+    env: 'RUSTRONAUT_DATA_DIR',
+    description:
+      'Directory for local state: the embedded PGlite database and key files. Created with mode 0700 if missing; relative paths are resolved against the working directory.',
+    default: './data',
+    schema: nonEmpty,
+  }),
+  databaseUrl: field<string | undefined>({
+    env: 'DATABASE_URL',
+    description:
+      'PostgreSQL connection URL. When unset, the admin uses an embedded PGlite database stored in the data directory.',
+    default: undefined,
+    secret: true,
+    schema: databaseUrl.optional(),
+  }),
+  log: {
+    level: field({
+      env: 'RUSTRONAUT_LOG_LEVEL',
+      description: 'Minimum log level: trace, debug, info, warn, error or fatal.',
+      default: 'info',
+      schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']),
+    }),
+    format: field({
+      env: 'RUSTRONAUT_LOG_FORMAT',
+      description: 'Log format: `json` (one object a line), `pretty` (for people), or `auto` (pretty on a terminal, JSON otherwise).',
+      default: 'auto',
+      schema: z.enum(['auto', 'json', 'pretty']),
+    }),
+  },
+  admin: {
+    listen: field({
+      env: 'RUSTRONAUT_ADMIN_LISTEN',
+      description: 'Address of the admin API and console, as host:port.',
+      default: '127.0.0.1:8080',
+      schema: listenAddressSchema,
+    }),
+  },
+  gateway: {
+    httpListen: field({
+      env: 'RUSTRONAUT_GATEWAY_HTTP_LISTEN',
+      description: 'Address of the gateway HTTP listener, as host:port; `:8000` binds every interface.',
+      default: ':8000',
+      schema: listenAddressSchema,
+    }),
+    opsListen: field({
+      env: 'RUSTRONAUT_GATEWAY_OPS_LISTEN',
+      description:
+        'Address of the gateway operations listener (`/healthz`, `/readyz`, `/metrics`), as host:port. Keep it private.',
+      default: '127.0.0.1:9090',
+      schema: listenAddressSchema,
+    }),
+  },
+} as const;
+
+/** A node of the schema tree: a field or a group of nodes. */
+export type ConfigNode = ConfigField<unknown> | { readonly [key: string]: ConfigNode };
+
+type Infer<N> = N extends ConfigField<infer T> ? T : { readonly [K in keyof N]: Infer<N[K]> };
+
+/** The validated, frozen static configuration. */
+export type Config = Infer<typeof configSchema> & {
+  /** The YAML file the configuration was read from, if any. */
+  readonly configFile: string | undefined;
+};
+
+/** True when a schema node is a leaf. */
+export function isConfigField(node: ConfigNode): node is ConfigField<unknown> {
+  return typeof (node as { env?: unknown }).env === 'string';
+}
+
+/** Every leaf with its dotted YAML path, in schema order. */
+export function listConfigFields(
+  node: ConfigNode = configSchema as ConfigNode,
+  prefix = '',
+): Array<{ path: string; field: ConfigField<unknown> }> {
+  if (isConfigField(node)) return [{ path: prefix, field: node }];
+  return Object.entries(node).flatMap(([key, child]) => listConfigFields(child, prefix ? `${prefix}.${key}` : key));
+}

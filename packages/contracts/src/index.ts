@@ -1,0 +1,8 @@
+export {
+  healthResponse,
+  problemResponse,
+  versionResponse,
+  type HealthResponse,
+  type ProblemResponse,
+  type VersionResponse,
+} from './system.js';

@@ -1,0 +1,86 @@
+import { defineError, type ErrorDefinition } from './define-error.js';
+
+/**
+ * The one registry of error codes. docs/errors.md is generated from it (`npm run docs`)
+ * and a test fails when the two disagree.
+ */
+export const errors = {
+  configInvalid: defineError(
+    'ERR_CONFIG_INVALID',
+    500,
+    'A configuration value (environment variable or YAML field) is invalid; the message names the field. The CLI exits with code 2.',
+  ),
+  startupPortInUse: defineError(
+    'ERR_STARTUP_PORT_IN_USE',
+    500,
+    'A listener could not bind because its address is in use; the message names the setting that changes it. The CLI exits with code 1.',
+  ),
+  startupListenFailed: defineError(
+    'ERR_STARTUP_LISTEN_FAILED',
+    500,
+    'A listener could not bind its address for another reason (permission denied for a port below 1024, address not on this host). The CLI exits with code 1.',
+  ),
+  startupDataDir: defineError(
+    'ERR_STARTUP_DATA_DIR',
+    500,
+    'The data directory cannot be created or written. The CLI exits with code 1.',
+  ),
+  validation: defineError(
+    'ERR_VALIDATION',
+    400,
+    'The request does not match the schema of the endpoint; `details` lists the offending fields.',
+  ),
+  badRequest: defineError('ERR_BAD_REQUEST', 400, 'The request is malformed (e.g. invalid JSON or content type).'),
+  notFound: defineError('ERR_NOT_FOUND', 404, 'No such endpoint or object.'),
+  methodNotAllowed: defineError('ERR_METHOD_NOT_ALLOWED', 405, 'The endpoint exists but not for this method.'),
+  bodyTooLarge: defineError('ERR_BODY_TOO_LARGE', 413, 'The request body exceeds the size limit of the endpoint.'),
+  unsupportedMediaType: defineError(
+    'ERR_UNSUPPORTED_MEDIA_TYPE',
+    415,
+    'The request body has a content type the endpoint does not accept.',
+  ),
+  internal: defineError(
+    'ERR_INTERNAL',
+    500,
+    'An unexpected error; details are in the server log under the request id, never in the response.',
+  ),
+  dbUniqueViolation: defineError(
+    'ERR_DB_CONFLICT',
+    409,
+    'The change conflicts with an existing row (a unique constraint was violated).',
+  ),
+  dbUnavailable: defineError('ERR_DB_UNAVAILABLE', 503, 'The database cannot be reached or refused the connection.'),
+  gatewayNoRoute: defineError(
+    'ERR_GW_NO_ROUTE',
+    404,
+    'The gateway has no route for the requested host and path.',
+  ),
+} as const satisfies Record<string, ErrorDefinition>;
+
+/** Every registered code, in registry order. */
+export const errorDefinitions: readonly ErrorDefinition[] = Object.values(errors);
+
+const byCode = new Map<string, ErrorDefinition>(errorDefinitions.map((d) => [d.code, d]));
+if (byCode.size !== errorDefinitions.length) throw new Error('duplicate error code in the registry');
+
+/** Looks a code up in the registry. */
+export function findErrorDefinition(code: string): ErrorDefinition | undefined {
+  return byCode.get(code);
+}
+
+/** The codes known to this registry, as a type. */
+export type ErrorCode = (typeof errors)[keyof typeof errors]['code'];
+
+/**
+ * True for errors that carry a registered code. Uses the code, not `instanceof`, so errors
+ * from another copy of this package are recognised too.
+ */
+export function isAppError(err: unknown): err is { code: ErrorCode; status: number; message: string; details?: Record<string, unknown> } {
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    typeof (err as { code?: unknown }).code === 'string' &&
+    byCode.has((err as { code: string }).code) &&
+    typeof (err as { status?: unknown }).status === 'number'
+  );
+}

@@ -1,0 +1,38 @@
+import { pino, type DestinationStream, type Logger } from 'pino';
+import pretty from 'pino-pretty';
+
+/** Logger options, usually `config.log`. */
+export interface LoggerOptions {
+  /** Minimum level. */
+  readonly level: string;
+  /** `json`, `pretty`, or `auto` (pretty when the destination is a terminal). */
+  readonly format: 'auto' | 'json' | 'pretty';
+  /** Where to write; standard output by default. */
+  readonly destination?: DestinationStream & { isTTY?: boolean };
+}
+
+/** Paths whose values are never logged, whatever the log level. */
+export const REDACTED_PATHS = [
+  'password',
+  '*.password',
+  'token',
+  '*.token',
+  'secret',
+  '*.secret',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+];
+
+/** Creates the process logger: JSON lines, or readable output on a terminal. */
+export function createLogger(options: LoggerOptions): Logger {
+  const destination = options.destination ?? pino.destination({ fd: 1, sync: false });
+  const isTTY = options.destination ? options.destination.isTTY === true : process.stdout.isTTY;
+  const usePretty = options.format === 'pretty' || (options.format === 'auto' && isTTY);
+  const stream = usePretty
+    ? pretty({ destination, colorize: isTTY, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
+    : destination;
+  return pino({ level: options.level, base: undefined, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, stream);
+}
+
+export type { Logger } from 'pino';
