@@ -1,10 +1,18 @@
-import type { Reporter, TestModule } from 'vitest/node';
+import type { Reporter, TestModule, Vitest } from 'vitest/node';
 
 /**
  * Prints the closing lines CI reads: which drivers the DB contract suite ran against, and
- * `tests: N passed, N failed, N skipped` alone on the last line.
+ * `tests: N passed, N failed, N skipped` alone on the last line (after the coverage summary when
+ * coverage is on).
  */
 export default class SummaryReporter implements Reporter {
+  private coverage = false;
+  private summary = '';
+
+  onInit(vitest: Vitest): void {
+    this.coverage = vitest.config.coverage.enabled;
+  }
+
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
     let passed = 0;
     let failed = 0;
@@ -21,10 +29,16 @@ export default class SummaryReporter implements Reporter {
           drivers.set(driver, (drivers.get(driver) ?? 0) + 1);
         }
       }
+      // A file that failed to load has no tests; count it so the run cannot look green.
       if (mod.state() === 'failed' && mod.children.size === 0) failed++;
     }
     const ran = [...drivers].map(([d, n]) => `${d} (${String(n)} passed)`).join(', ');
-    process.stdout.write(`\ndb contract suite drivers: ${ran || 'none'}\n`);
-    process.stdout.write(`tests: ${String(passed)} passed, ${String(failed)} failed, ${String(skipped)} skipped\n`);
+    this.summary = `\ndb contract suite drivers: ${ran || 'none'}\ntests: ${String(passed)} passed, ${String(failed)} failed, ${String(skipped)} skipped\n`;
+    if (!this.coverage) process.stdout.write(this.summary);
+  }
+
+  onCoverage(): void {
+    // Runs after the coverage reporters have printed their summary.
+    setImmediate(() => process.stdout.write(this.summary));
   }
 }

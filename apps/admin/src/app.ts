@@ -1,6 +1,6 @@
 import type { Database } from '@rustronaut/db';
 import type { Logger } from '@rustronaut/observability';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import { systemRoutes } from './modules/system/routes.js';
@@ -20,15 +20,16 @@ const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** Builds the admin Fastify app: every plugin and route module registered here, in order. */
 export function buildApp(deps: AppDeps): FastifyInstance {
+  // Widen pino's Logger to Fastify's logger type, so the instance has Fastify's default generics.
+  const loggerInstance: FastifyBaseLogger = deps.logger;
   const app = Fastify({
-    loggerInstance: deps.logger,
+    loggerInstance,
     bodyLimit: BODY_LIMIT_BYTES,
     // Keep a well-formed X-Request-Id from the client; otherwise mint one.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
     },
-    disableRequestLogging: false,
     return503OnClosing: true,
   });
   app.setValidatorCompiler(validatorCompiler);

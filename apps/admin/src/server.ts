@@ -50,7 +50,7 @@ export async function startAdmin(options: AdminOptions): Promise<RunningAdmin> {
   } catch (err) {
     await app.close();
     await database.close();
-    throw explainListenError(err, 'admin.listen', config.admin.listen);
+    throw explainListenError(err as Error, 'admin.listen', config.admin.listen);
   }
   const bound = app.server.address() as AddressInfo;
   const url = `http://${formatListenAddress({ host: host || 'localhost', port: bound.port })}`;

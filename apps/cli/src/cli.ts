@@ -7,8 +7,7 @@ import { EXIT, type CliIo } from './io.js';
 import { createRuntime, serveUntilSignal } from './runtime.js';
 import { VERSION } from './version.js';
 
-const configOption = () =>
-  new Option('-c, --config <file>', 'YAML configuration file (default: $RUSTRONAUT_CONFIG)');
+const configOption = () => new Option('-c, --config <file>', 'YAML configuration file (default: $RUSTRONAUT_CONFIG)');
 
 /** Builds the `rustronaut` command tree. Actions resolve when the command is done. */
 export function createProgram(io: CliIo): Command {
@@ -105,7 +104,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stderr.write(`rustronaut: ${err.message} [${err.code}]\n`);
       return err.code === 'ERR_CONFIG_INVALID' ? EXIT.usage : EXIT.failure;
     }
-    io.stderr.write(`rustronaut: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    io.stderr.write(
+      `rustronaut: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     return EXIT.failure;
   }
 }

@@ -13,7 +13,7 @@ export interface Runtime {
 /** Loads the static configuration (throws ERR_CONFIG_INVALID) and builds the logger and metrics. */
 export function createRuntime(io: CliIo, configFile: string | undefined, role: string): Runtime {
   const config = loadConfig({ env: io.env, configFile, cwd: io.cwd });
-  const logger = createLogger({ ...config.log, destination: io.stdout as never }).child({ role });
+  const logger = createLogger({ ...config.log, destination: io.stdout }).child({ role });
   const metrics = createMetricsRegistry({ role, version: VERSION });
   return { config, logger, metrics };
 }

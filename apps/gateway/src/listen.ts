@@ -21,7 +21,10 @@ export function listen(server: Server, address: ListenAddress, fieldPath: string
  * Stops accepting connections, lets in-flight requests finish, closes idle keep-alive connections,
  * and cuts whatever is left after `graceMs`.
  */
-export function drain(server: Server & { closeIdleConnections?: () => void; closeAllConnections?: () => void }, graceMs: number): Promise<void> {
+export function drain(
+  server: Server & { closeIdleConnections?: () => void; closeAllConnections?: () => void },
+  graceMs: number,
+): Promise<void> {
   if (!server.listening) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => server.closeAllConnections?.(), graceMs);

@@ -1,8 +1,7 @@
 import { errors } from '@rustronaut/errors';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-const escapeHtml = (text: string): string =>
-  text.replace(/[&<>"']/g, (c) => `&#${String(c.charCodeAt(0))};`);
+const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${String(c.charCodeAt(0))};`);
 
 /**
  * Answers a request that matches no route: a readable page for browsers, a problem document for

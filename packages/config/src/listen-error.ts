@@ -7,8 +7,8 @@ import { listConfigFields } from './schema.js';
  * e.g. `cannot listen on 127.0.0.1:8080: address already in use; change admin.listen
  * (RUSTRONAUT_ADMIN_LISTEN)`. Errors other than bind failures are returned unchanged.
  */
-export function explainListenError(err: unknown, fieldPath: string, address: ListenAddress): unknown {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+export function explainListenError(err: Error, fieldPath: string, address: ListenAddress): Error {
+  const code = (err as NodeJS.ErrnoException).code;
   const env = listConfigFields().find((f) => f.path === fieldPath)?.field.env;
   const setting = env ? `${fieldPath} (${env})` : fieldPath;
   const where = formatListenAddress(address);

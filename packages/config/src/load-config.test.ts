@@ -82,7 +82,9 @@ describe('loadConfig', () => {
     const broken = yamlFile('broken.yaml', 'admin:\n  listen: [\n');
     expect(problemsOf(() => loadConfig({ configFile: broken }))[0]).toMatch(new RegExp(`^${broken}:\\d+: `));
     const list = yamlFile('list.yaml', '- a\n- b\n');
-    expect(problemsOf(() => loadConfig({ configFile: list }))).toEqual([`${list}:1: (top level): expected a mapping of fields`]);
+    expect(problemsOf(() => loadConfig({ configFile: list }))).toEqual([
+      `${list}:1: (top level): expected a mapping of fields`,
+    ]);
     const dup = yamlFile('dup.yaml', 'dataDir: a\ndataDir: b\n');
     expect(problemsOf(() => loadConfig({ configFile: dup }))[0]).toMatch(/^.*dup\.yaml:2: Map keys must be unique$/);
   });
@@ -100,7 +102,9 @@ describe('loadConfig', () => {
     const problems = problemsOf(() => loadConfig({ env: { DATABASE_URL: 'mysql://u:hunter2@db/x' } }));
     expect(problems).toEqual(['DATABASE_URL: expected a postgres:// or postgresql:// URL']);
     expect(problemsOf(() => loadConfig({ env: { DATABASE_URL: 'not a url' } }))).toHaveLength(1);
-    expect(loadConfig({ env: { DATABASE_URL: 'postgresql://u:p@db:5432/x' } }).databaseUrl).toBe('postgresql://u:p@db:5432/x');
+    expect(loadConfig({ env: { DATABASE_URL: 'postgresql://u:p@db:5432/x' } }).databaseUrl).toBe(
+      'postgresql://u:p@db:5432/x',
+    );
   });
 });
 

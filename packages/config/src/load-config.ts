@@ -31,7 +31,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const problems: string[] = [];
   const fileSource = options.configFile !== undefined ? '--config' : 'RUSTRONAUT_CONFIG';
   const configFile = nonEmpty(options.configFile) ?? nonEmpty(env['RUSTRONAUT_CONFIG']);
-  const yamlValues = configFile ? readYaml(resolve(cwd, configFile), fileSource, problems) : new Map<string, RawValue>();
+  const yamlValues = configFile
+    ? readYaml(resolve(cwd, configFile), fileSource, problems)
+    : new Map<string, RawValue>();
 
   const build = (node: ConfigNode, path: string): unknown => {
     if (isConfigField(node)) return readField(node, path, env, yamlValues, problems);
@@ -39,7 +41,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       Object.entries(node).map(([key, child]) => [key, build(child, path ? `${path}.${key}` : key)]),
     );
   };
-  const values = build(configSchema as ConfigNode, '') as Omit<Config, 'configFile'>;
+  const values = build(configSchema, '') as Omit<Config, 'configFile'>;
   if (problems.length > 0) {
     throw errors.configInvalid.create(`invalid configuration:\n  ${problems.join('\n  ')}`, {
       details: { problems },
@@ -94,10 +96,11 @@ function readYaml(file: string, fileSource: string, problems: string[]): YamlVal
 
   const walk = (schema: ConfigNode, node: YamlNode | null | undefined, path: string): void => {
     if (isConfigField(schema)) {
-      if (!isScalar(node)) {
+      const value: unknown = isScalar(node) ? node.value : undefined;
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+        values.set(path, { value: String(value), source: where(node, path) });
+      } else if (value !== null) {
         problems.push(`${where(node, path)}: expected a single value`);
-      } else if (node.value !== null) {
-        values.set(path, { value: String(node.value), source: where(node, path) });
       }
       return;
     }
@@ -117,7 +120,7 @@ function readYaml(file: string, fileSource: string, problems: string[]): YamlVal
       }
     }
   };
-  walk(configSchema as ConfigNode, doc.contents as YamlNode | null, '');
+  walk(configSchema, doc.contents, '');
   return values;
 }
 

@@ -58,7 +58,8 @@ export const configSchema = {
     }),
     format: field({
       env: 'RUSTRONAUT_LOG_FORMAT',
-      description: 'Log format: `json` (one object a line), `pretty` (for people), or `auto` (pretty on a terminal, JSON otherwise).',
+      description:
+        'Log format: `json` (one object a line), `pretty` (for people), or `auto` (pretty on a terminal, JSON otherwise).',
       default: 'auto',
       schema: z.enum(['auto', 'json', 'pretty']),
     }),
@@ -106,7 +107,7 @@ export function isConfigField(node: ConfigNode): node is ConfigField<unknown> {
 
 /** Every leaf with its dotted YAML path, in schema order. */
 export function listConfigFields(
-  node: ConfigNode = configSchema as ConfigNode,
+  node: ConfigNode = configSchema,
   prefix = '',
 ): Array<{ path: string; field: ConfigField<unknown> }> {
   if (isConfigField(node)) return [{ path: prefix, field: node }];

@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { AppError, defineError, errorDefinitions, errors, findErrorDefinition, isAppError, renderErrorsMarkdown } from './index.js';
+import {
+  AppError,
+  defineError,
+  errorDefinitions,
+  errors,
+  findErrorDefinition,
+  isAppError,
+  renderErrorsMarkdown,
+} from './index.js';
 
 describe('error registry', () => {
   it('docs/errors.md is generated from the registry (run `npm run docs` when this fails)', () => {

@@ -50,11 +50,7 @@ export const errors = {
     'The change conflicts with an existing row (a unique constraint was violated).',
   ),
   dbUnavailable: defineError('ERR_DB_UNAVAILABLE', 503, 'The database cannot be reached or refused the connection.'),
-  gatewayNoRoute: defineError(
-    'ERR_GW_NO_ROUTE',
-    404,
-    'The gateway has no route for the requested host and path.',
-  ),
+  gatewayNoRoute: defineError('ERR_GW_NO_ROUTE', 404, 'The gateway has no route for the requested host and path.'),
 } as const satisfies Record<string, ErrorDefinition>;
 
 /** Every registered code, in registry order. */
@@ -75,7 +71,9 @@ export type ErrorCode = (typeof errors)[keyof typeof errors]['code'];
  * True for errors that carry a registered code. Uses the code, not `instanceof`, so errors
  * from another copy of this package are recognised too.
  */
-export function isAppError(err: unknown): err is { code: ErrorCode; status: number; message: string; details?: Record<string, unknown> } {
+export function isAppError(
+  err: unknown,
+): err is { code: ErrorCode; status: number; message: string; details?: Record<string, unknown> } {
   return (
     typeof err === 'object' &&
     err !== null &&

@@ -32,7 +32,10 @@ export function createLogger(options: LoggerOptions): Logger {
   const stream = usePretty
     ? pretty({ destination, colorize: isTTY, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
     : destination;
-  return pino({ level: options.level, base: undefined, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, stream);
+  return pino(
+    { level: options.level, base: undefined, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    stream,
+  );
 }
 
 export type { Logger } from 'pino';

@@ -1,0 +1,134 @@
+import { errors } from '@rustronaut/errors';
+import { openPglite, type Database } from '@rustronaut/db';
+import { createLogger } from '@rustronaut/observability';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { BODY_LIMIT_BYTES, buildApp } from './index.js';
+
+let database: Database;
+let app: FastifyInstance;
+let base: string;
+
+beforeAll(async () => {
+  database = await openPglite({});
+  await database.migrate();
+  app = buildApp({ logger: createLogger({ level: 'silent', format: 'json' }), database, version: '1.2.3' });
+  // Routes that exercise the error handler the way real modules will.
+  app
+    .withTypeProvider<ZodTypeProvider>()
+    .post(
+      '/api/v1/test/echo',
+      { schema: { body: z.object({ name: z.string().min(2), tags: z.array(z.string()).optional() }).strict() } },
+      (req) => req.body,
+    );
+  app.get('/api/v1/test/conflict', () => {
+    throw errors.dbUniqueViolation.create('a setting with this key exists');
+  });
+  app.get('/api/v1/test/crash', () => {
+    throw new Error('secret internal detail');
+  });
+  base = await app.listen({ host: '127.0.0.1', port: 0 });
+});
+afterAll(async () => {
+  await app.close();
+  await database.close();
+});
+
+const problem = async (res: Response) => {
+  expect(res.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
+  return (await res.json()) as Record<string, unknown>;
+};
+const post = (path: string, body: string, type = 'application/json') =>
+  fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': type }, body });
+
+describe('admin system routes', () => {
+  it('GET /healthz answers ok with a request id', async () => {
+    const res = await fetch(`${base}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('GET /api/v1/version reports the build and the database driver', async () => {
+    const res = await fetch(`${base}/api/v1/version`, { headers: { 'x-request-id': 'trace-1' } });
+    expect(await res.json()).toEqual({
+      name: 'rustronaut',
+      version: '1.2.3',
+      node: process.versions.node,
+      database: 'pglite',
+    });
+    expect(res.headers.get('x-request-id')).toBe('trace-1');
+  });
+
+  it('GET / serves the placeholder page with a strict CSP', async () => {
+    const res = await fetch(`${base}/`);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(await res.text()).toContain('Rustronaut is running');
+  });
+});
+
+describe('admin error handling', () => {
+  it('answers unknown routes with a 404 problem document', async () => {
+    const res = await fetch(`${base}/api/v1/nope?x=1`);
+    expect(res.status).toBe(404);
+    expect(await problem(res)).toMatchObject({
+      status: 404,
+      code: 'ERR_NOT_FOUND',
+      detail: 'no route for GET /api/v1/nope',
+    });
+  });
+
+  it('rejects a body that breaks the schema, naming every field', async () => {
+    const res = await post('/api/v1/test/echo', JSON.stringify({ name: 'x', extra: true }));
+    expect(res.status).toBe(400);
+    const body = await problem(res);
+    expect(body['code']).toBe('ERR_VALIDATION');
+    expect(body['errors']).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ field: 'body.name' }),
+        expect.objectContaining({ field: 'body' }),
+      ]),
+    );
+    const nested = await problem(await post('/api/v1/test/echo', JSON.stringify({ name: 'ok', tags: ['a', 1] })));
+    expect(nested['errors']).toEqual([expect.objectContaining({ field: 'body.tags.1' })]);
+  });
+
+  it('accepts a valid body', async () => {
+    const res = await post('/api/v1/test/echo', JSON.stringify({ name: 'ok' }));
+    expect([res.status, await res.json()]).toEqual([200, { name: 'ok' }]);
+  });
+
+  it.each([
+    ['malformed JSON', '{"name":', 'application/json', 400, 'ERR_BAD_REQUEST'],
+    ['an empty JSON body', '', 'application/json', 400, 'ERR_BAD_REQUEST'],
+    ['an unsupported content type', 'name=x', 'application/x-www-form-urlencoded', 415, 'ERR_UNSUPPORTED_MEDIA_TYPE'],
+    [
+      'a body over the limit',
+      JSON.stringify({ name: 'x'.repeat(BODY_LIMIT_BYTES) }),
+      'application/json',
+      413,
+      'ERR_BODY_TOO_LARGE',
+    ],
+  ])('answers %s with a precise status and code', async (_what, body, type, status, code) => {
+    const res = await post('/api/v1/test/echo', body, type);
+    expect(res.status).toBe(status);
+    expect(await problem(res)).toMatchObject({ status, code });
+  });
+
+  it('maps an AppError to its status and code', async () => {
+    const res = await fetch(`${base}/api/v1/test/conflict`);
+    expect(res.status).toBe(409);
+    expect(await problem(res)).toMatchObject({ code: 'ERR_DB_CONFLICT', detail: 'a setting with this key exists' });
+  });
+
+  it('hides unexpected errors behind ERR_INTERNAL and the request id', async () => {
+    const res = await fetch(`${base}/api/v1/test/crash`, { headers: { 'x-request-id': 'crash-1' } });
+    expect(res.status).toBe(500);
+    const body = await problem(res);
+    expect(body).toMatchObject({ code: 'ERR_INTERNAL', requestId: 'crash-1' });
+    expect(JSON.stringify(body)).not.toContain('secret internal detail');
+  });
+});

@@ -1,0 +1,75 @@
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { errors } from '@rustronaut/errors';
+import { sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/pglite';
+import { migrate } from 'drizzle-orm/pglite/migrator';
+import type { Database } from '../database.js';
+import { databaseUnavailable } from '../database-unavailable.js';
+import { mapDbError } from '../map-db-error.js';
+import { migrationsFolder } from '../migrations-folder.js';
+import * as schema from '../schema.js';
+
+/** Options of {@link openPglite}. */
+export interface PgliteOptions {
+  /**
+   * Directory PGlite keeps its files in; created (mode 0700) if missing. Undefined means an in-memory
+   * database that is gone on close, which is what tests use. One process at a time may open a directory.
+   */
+  readonly dataDir?: string | undefined;
+}
+
+/**
+ * Opens an embedded PGlite (PostgreSQL compiled to WASM) database. The first start on a new directory
+ * takes several seconds and a few hundred MB; only the admin process may load it. Rejects with
+ * `ERR_STARTUP_DATA_DIR` when the directory cannot be created and `ERR_DB_UNAVAILABLE` when PGlite
+ * cannot start on it.
+ */
+export async function openPglite(options: PgliteOptions = {}): Promise<Database> {
+  if (options.dataDir === '') throw new TypeError('openPglite: dataDir must be a directory path or undefined');
+  const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
+  const target = dataDir === undefined ? 'PGlite (in memory)' : `PGlite in ${dataDir}`;
+  if (dataDir !== undefined) {
+    try {
+      await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      throw errors.startupDataDir.create(`cannot create the PGlite directory ${dataDir}: ${String(err)}`, {
+        cause: err,
+      });
+    }
+  }
+  let client: PGlite;
+  try {
+    client = await PGlite.create(dataDir);
+  } catch (err) {
+    throw databaseUnavailable(target, err);
+  }
+  const db = drizzle({ client, schema });
+  let closing: Promise<void> | undefined;
+
+  return {
+    driver: 'pglite',
+    db,
+    async migrate() {
+      try {
+        await migrate(db, { migrationsFolder });
+      } catch (err) {
+        throw mapDbError(err);
+      }
+    },
+    async ping() {
+      if (closing !== undefined) throw errors.dbUnavailable.create(`${target} is closed`);
+      try {
+        await db.execute(sql`select 1`);
+      } catch (err) {
+        throw databaseUnavailable(target, err);
+      }
+    },
+    close() {
+      // Keep the first promise: a second call waits for the same shutdown instead of failing with "PGlite is closed".
+      closing ??= client.close();
+      return closing;
+    },
+  };
+}
