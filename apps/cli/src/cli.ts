@@ -4,10 +4,17 @@ import { isAppError } from '@rustronaut/errors';
 import { startGateway } from '@rustronaut/gateway';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, type CliIo } from './io.js';
-import { createRuntime, serveUntilSignal } from './runtime.js';
+import { createRuntime, serveUntilSignal, type Runtime } from './runtime.js';
 import { VERSION } from './version.js';
 
 const configOption = () => new Option('-c, --config <file>', 'YAML configuration file (default: $RUSTRONAUT_CONFIG)');
+
+/** Starts the admin and says where it listens. */
+const adminStep = (rt: Runtime, what: string) => async () => {
+  const admin = await startAdmin({ ...rt, version: VERSION });
+  rt.logger.info({ url: admin.url }, `${what} at ${admin.url}`);
+  return admin;
+};
 
 /** Builds the `rustronaut` command tree. Actions resolve when the command is done. */
 export function createProgram(io: CliIo): Command {
@@ -24,14 +31,7 @@ export function createProgram(io: CliIo): Command {
     .addOption(configOption())
     .action(async (opts: { config?: string }) => {
       const rt = createRuntime(io, opts.config, 'all-in-one');
-      await serveUntilSignal(io, rt.logger, [
-        async () => {
-          const admin = await startAdmin({ ...rt, version: VERSION });
-          rt.logger.info({ url: admin.url }, `admin API and console at ${admin.url}`);
-          return admin;
-        },
-        () => startGateway(rt),
-      ]);
+      await serveUntilSignal(io, rt.logger, [adminStep(rt, 'admin API and console'), () => startGateway(rt)]);
     });
 
   program
@@ -40,13 +40,7 @@ export function createProgram(io: CliIo): Command {
     .addOption(configOption())
     .action(async (opts: { config?: string }) => {
       const rt = createRuntime(io, opts.config, 'admin');
-      await serveUntilSignal(io, rt.logger, [
-        async () => {
-          const admin = await startAdmin({ ...rt, version: VERSION });
-          rt.logger.info({ url: admin.url }, `admin API at ${admin.url}`);
-          return admin;
-        },
-      ]);
+      await serveUntilSignal(io, rt.logger, [adminStep(rt, 'admin API')]);
     });
 
   program

@@ -2,12 +2,11 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { errors } from '@rustronaut/errors';
-import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
 import type { Database } from '../database.js';
+import { createDatabaseHandle } from '../database-handle.js';
 import { databaseUnavailable } from '../database-unavailable.js';
-import { mapDbError } from '../map-db-error.js';
 import { migrationsFolder } from '../migrations-folder.js';
 import * as schema from '../schema.js';
 
@@ -46,30 +45,11 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
     throw databaseUnavailable(target, err);
   }
   const db = drizzle({ client, schema });
-  let closing: Promise<void> | undefined;
-
-  return {
+  return createDatabaseHandle({
     driver: 'pglite',
     db,
-    async migrate() {
-      try {
-        await migrate(db, { migrationsFolder });
-      } catch (err) {
-        throw mapDbError(err);
-      }
-    },
-    async ping() {
-      if (closing !== undefined) throw errors.dbUnavailable.create(`${target} is closed`);
-      try {
-        await db.execute(sql`select 1`);
-      } catch (err) {
-        throw databaseUnavailable(target, err);
-      }
-    },
-    close() {
-      // Keep the first promise: a second call waits for the same shutdown instead of failing with "PGlite is closed".
-      closing ??= client.close();
-      return closing;
-    },
-  };
+    target,
+    migrate: () => migrate(db, { migrationsFolder }),
+    closeClient: () => client.close(),
+  });
 }

@@ -1,11 +1,9 @@
 import { errors } from '@rustronaut/errors';
-import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import type { Database } from '../database.js';
-import { databaseUnavailable } from '../database-unavailable.js';
-import { mapDbError } from '../map-db-error.js';
+import { createDatabaseHandle } from '../database-handle.js';
 import { migrationsFolder } from '../migrations-folder.js';
 import { databaseUrlSecrets, redactDatabaseUrl } from '../redact-database-url.js';
 import * as schema from '../schema.js';
@@ -54,32 +52,14 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
   const onIdleError = options.onIdleError;
   pool.on('error', (err) => onIdleError?.(err));
   const db = drizzle({ client: pool, schema });
-  let closing: Promise<void> | undefined;
-
-  const database: Database = {
+  const database = createDatabaseHandle({
     driver: 'postgres',
     db,
-    async migrate() {
-      try {
-        await migrate(db, { migrationsFolder });
-      } catch (err) {
-        throw mapDbError(err);
-      }
-    },
-    async ping() {
-      if (closing !== undefined) throw errors.dbUnavailable.create(`${target} is closed`);
-      try {
-        await db.execute(sql`select 1`);
-      } catch (err) {
-        throw databaseUnavailable(target, err, secrets);
-      }
-    },
-    close() {
-      // pool.end() rejects when called twice; keep the first promise so close() is idempotent.
-      closing ??= pool.end();
-      return closing;
-    },
-  };
+    target,
+    secrets,
+    migrate: () => migrate(db, { migrationsFolder }),
+    closeClient: () => pool.end(),
+  });
   try {
     await database.ping();
   } catch (err) {
