@@ -17,10 +17,20 @@ function harness(env: Record<string, string>) {
   stderr.on('data', (c: Buffer) => (err += c.toString()));
   let stop: (signal: string) => void = () => undefined;
   const stopped = new Promise<string>((resolve) => (stop = resolve));
-  const io: CliIo = { stdout, stderr, env, cwd: tmp.path, waitForShutdown: () => stopped };
+    let reload: () => void = () => undefined;
+  const io: CliIo = {
+    stdout,
+    stderr,
+    env,
+    cwd: tmp.path,
+    waitForShutdown: () => stopped,
+    onReload: (fn) => (reload = fn),
+    armShutdownDeadline: () => undefined,
+  };
   return {
     io,
     stop,
+    reload: () => reload(),
     out: () => out,
     err: () => err,
     /** Resolves with the first JSON log line whose `msg` starts with `msg`. */

@@ -1,13 +1,17 @@
 import { startAdmin, openMigratedDatabase } from '@rustronaut/admin';
 import { describeConfig, loadConfig } from '@rustronaut/config';
 import { isAppError } from '@rustronaut/errors';
-import { startGateway } from '@rustronaut/gateway';
+import { checkGatewayFile, startGateway } from '@rustronaut/gateway';
+import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, type CliIo } from './io.js';
 import { createRuntime, serveUntilSignal, type Runtime } from './runtime.js';
 import { VERSION } from './version.js';
 
 const configOption = () => new Option('-c, --config <file>', 'YAML configuration file (default: $RUSTRONAUT_CONFIG)');
+
+/** How long a graceful stop may take: the gateway's drain bound plus time to close the rest. */
+const shutdownDeadline = (rt: Runtime) => rt.config.gateway.drainTimeoutMs + 2000;
 
 /** Starts the admin and says where it listens. */
 const adminStep = (rt: Runtime, what: string) => async () => {
@@ -31,7 +35,12 @@ export function createProgram(io: CliIo): Command {
     .addOption(configOption())
     .action(async (opts: { config?: string }) => {
       const rt = createRuntime(io, opts.config, 'all-in-one');
-      await serveUntilSignal(io, rt.logger, [adminStep(rt, 'admin API and console'), () => startGateway(rt)]);
+      await serveUntilSignal(
+        io,
+        rt.logger,
+        [adminStep(rt, 'admin API and console'), () => startGateway(rt)],
+        shutdownDeadline(rt),
+      );
     });
 
   program
@@ -46,10 +55,23 @@ export function createProgram(io: CliIo): Command {
   program
     .command('gateway')
     .description('run the gateway (data plane) only; it needs no database')
-    .addOption(configOption())
-    .action(async (opts: { config?: string }) => {
-      const rt = createRuntime(io, opts.config, 'gateway');
-      await serveUntilSignal(io, rt.logger, [() => startGateway(rt)]);
+    .option('-c, --config <file>', 'gateway file: listeners, TLS, routes, TCP listeners (docs/gateway.md)')
+    .option('--no-watch', 'do not reload when the file changes (SIGHUP still reloads)')
+    .action(async (opts: { config?: string; watch: boolean }) => {
+      // Static settings (log, limits, Redis) come from the environment or $RUSTRONAUT_CONFIG.
+      const rt = createRuntime(io, undefined, 'gateway');
+      await serveUntilSignal(
+        io,
+        rt.logger,
+        [
+          async () => {
+            const gateway = await startGateway({ ...rt, file: opts.config, watchFile: opts.watch });
+            io.onReload(() => void gateway.reload());
+            return gateway;
+          },
+        ],
+        shutdownDeadline(rt),
+      );
     });
 
   program
@@ -68,10 +90,16 @@ export function createProgram(io: CliIo): Command {
     .command('check')
     .description('validate the configuration and print the effective values (secrets masked); exit 2 if invalid')
     .addOption(configOption())
-    .action((opts: { config?: string }) => {
+    .option('-g, --gateway <file>', 'also validate a gateway file (docs/gateway.md)')
+    .action(async (opts: { config?: string; gateway?: string }) => {
       const config = loadConfig({ env: io.env, configFile: opts.config, cwd: io.cwd });
       io.stdout.write(describeConfig(config));
       io.stdout.write(`configuration OK${config.configFile ? ` (${config.configFile})` : ''}\n`);
+      if (opts.gateway !== undefined) {
+        const file = resolve(io.cwd, opts.gateway);
+        const summary = await checkGatewayFile(file);
+        io.stdout.write(`gateway file OK (${file}): ${summary}\n`);
+      }
     });
 
   program

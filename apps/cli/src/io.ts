@@ -6,6 +6,10 @@ export interface CliIo {
   readonly cwd: string;
   /** Resolves with the signal name when the process is asked to stop (SIGINT or SIGTERM). */
   waitForShutdown(): Promise<string>;
+  /** Calls `reload` whenever the process is asked to reload its configuration (SIGHUP). */
+  onReload(reload: () => void): void;
+  /** After a stop signal: the process exits with code 1 if shutting down takes longer than `ms`. */
+  armShutdownDeadline(ms: number): void;
 }
 
 /** Exit codes of the `rustronaut` command. */

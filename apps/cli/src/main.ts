@@ -2,13 +2,9 @@
 import { waitForSignal } from './io.js';
 import { runCli } from './cli.js';
 
-/** Longest a graceful shutdown may take before the process exits anyway. */
-const SHUTDOWN_DEADLINE_MS = 5000;
-
 const shutdown = waitForSignal().then((signal) => {
-  // A second signal, or a shutdown that hangs, ends the process without waiting further.
+  // A second signal ends the process without waiting for the graceful shutdown.
   const force = () => process.exit(1);
-  setTimeout(force, SHUTDOWN_DEADLINE_MS).unref();
   process.once('SIGINT', force).once('SIGTERM', force);
   return signal;
 });
@@ -19,5 +15,7 @@ const code = await runCli(process.argv.slice(2), {
   env: process.env,
   cwd: process.cwd(),
   waitForShutdown: () => shutdown,
+  onReload: (reload) => process.on('SIGHUP', reload),
+  armShutdownDeadline: (ms) => setTimeout(() => process.exit(1), ms).unref(),
 });
 process.exit(code);

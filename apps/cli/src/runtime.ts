@@ -13,7 +13,9 @@ export interface Runtime {
 /** Loads the static configuration (throws ERR_CONFIG_INVALID) and builds the logger and metrics. */
 export function createRuntime(io: CliIo, configFile: string | undefined, role: string): Runtime {
   const config = loadConfig({ env: io.env, configFile, cwd: io.cwd });
-  const logger = createLogger({ ...config.log, destination: io.stdout }).child({ role });
+  // The real stdout gets pino's asynchronous writer (access logs must not block requests); tests pass a stream.
+  const destination = io.stdout === process.stdout ? undefined : io.stdout;
+  const logger = createLogger({ ...config.log, destination }).child({ role });
   const metrics = createMetricsRegistry({ role, version: VERSION });
   return { config, logger, metrics };
 }
@@ -26,6 +28,7 @@ export async function serveUntilSignal(
   io: CliIo,
   logger: Logger,
   steps: ReadonlyArray<() => Promise<{ close(): Promise<void> }>>,
+  deadlineMs = 5000,
 ): Promise<void> {
   const started: Array<{ close(): Promise<void> }> = [];
   try {
@@ -36,6 +39,7 @@ export async function serveUntilSignal(
   }
   const signal = await io.waitForShutdown();
   logger.info({ signal }, 'shutting down');
+  io.armShutdownDeadline(deadlineMs);
   await closeAll(started);
   logger.info('stopped');
 }

@@ -1,72 +1,288 @@
-import type { Config } from '@rustronaut/config';
+import type { GatewayFileConfig, TcpRouteConfig } from '@rustronaut/contracts';
+import { parseListenAddress, type Config, type ListenAddress } from '@rustronaut/config';
+import { errors, isAppError } from '@rustronaut/errors';
 import type { Logger, Registry } from '@rustronaut/observability';
-import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { Counter } from 'prom-client';
+import { watch, type FSWatcher } from 'node:fs';
+import { createServer, type Server, type ServerOptions } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
+import { Agent, type Dispatcher } from 'undici';
+import { answerClientError } from './client-error.js';
+import { emptyGatewayConfig, loadGatewayFile } from './file-config/load-gateway-file.js';
+import { createGatewayMetrics, type GatewayMetrics } from './gateway-metrics.js';
 import { drain, listen } from './listen.js';
-import { sendNoRoute } from './no-route.js';
 import { createOpsServer } from './ops-server.js';
+import { createHttpProxy } from './proxy/http-proxy.js';
+import { createUpgradeProxy } from './proxy/upgrade-proxy.js';
+import { createMemoryStore } from './rate-limit/memory-store.js';
+import { createRateLimiter } from './rate-limit/rate-limiter.js';
+import { createRedisStore } from './rate-limit/redis-store.js';
+import type { RateLimitStore } from './rate-limit/types.js';
+import { activateSnapshot, compileSnapshot, retireSnapshot, type Snapshot } from './snapshot.js';
+import { startTcpProxy } from './tcp/tcp-proxy.js';
+import { createCertificateStore, createHttpsServerOptions, loadCertificateFiles } from './tls/certificate-store.js';
+import { createUpstreamSet } from './upstreams/upstream-set.js';
+import { redirectToHttps } from './proxy/redirect.js';
 
 /** What starting a gateway needs. */
 export interface GatewayOptions {
   readonly config: Config;
   readonly logger: Logger;
   readonly metrics: Registry;
-  /** How long in-flight requests may run on shutdown before their connections are cut. */
-  readonly drainMs?: number;
+  /** Standalone gateway file (routes, upstreams, TLS, TCP listeners); none means no routes yet. */
+  readonly file?: string | undefined;
+  /** Reload when the file changes on disk (SIGHUP reloads too, through {@link RunningGateway.reload}). */
+  readonly watchFile?: boolean;
 }
 
 /** A running gateway. */
 export interface RunningGateway {
   /** Bound port of the HTTP listener. */
   readonly httpPort: number;
+  /** Bound port of the HTTPS listener, when configured. */
+  readonly httpsPort: number | undefined;
   /** Bound port of the ops listener. */
   readonly opsPort: number;
-  /** Marks the gateway not ready, drains the HTTP listener, then stops the ops listener. */
+  /** Bound ports of the TCP listeners, by name. */
+  tcpPorts(): ReadonlyMap<string, number>;
+  /** Version of the configuration in use. */
+  version(): number;
+  /**
+   * Re-reads the file and swaps the configuration atomically. An invalid file keeps the old configuration
+   * (the error is logged and returned). In-flight requests finish on the configuration they started with.
+   */
+  reload(): Promise<{ ok: true; version: number } | { ok: false; error: string }>;
+  /** Stops being ready, drains listeners within `drainTimeoutMs`, and releases everything. */
   close(): Promise<void>;
 }
 
-const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
+interface TcpListener {
+  readonly config: TcpRouteConfig;
+  readonly port: number;
+  close(graceMs: number): Promise<void>;
+  stop(): void;
+}
 
-/** Starts the gateway's HTTP and ops listeners. */
+/** Starts the gateway: HTTP (and HTTPS, TCP) listeners, the ops listener, and the configuration. */
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
-  const { config, metrics } = options;
+  const { config } = options;
   const logger = options.logger.child({ component: 'gateway' });
-  const requests = new Counter({
-    name: 'rustronaut_gateway_requests_total',
-    help: 'Requests answered by the gateway, by status code.',
-    labelNames: ['code'],
-    registers: [metrics],
-  });
-  let ready = false;
+  const metrics = createGatewayMetrics(options.metrics);
+  const accessLog = config.gateway.accessLog ? logger.child({ log: 'access' }) : undefined;
 
-  const handle = (req: IncomingMessage, res: ServerResponse) => {
-    const given = req.headers['x-request-id'];
-    const requestId = typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
-    res.once('finish', () => requests.inc({ code: String(res.statusCode) }));
-    sendNoRoute(req, res, requestId);
+  const dispatchers = new Map<number, Agent>();
+  const dispatcherFor = (connectMs: number): Dispatcher => {
+    let agent = dispatchers.get(connectMs);
+    if (agent === undefined) {
+      agent = new Agent({ connect: { timeout: connectMs }, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 });
+      dispatchers.set(connectMs, agent);
+    }
+    return agent;
+  };
+  const compile = (source: GatewayFileConfig, version: number): Snapshot => {
+    try {
+      return compileSnapshot(source, version, {
+        dispatcherFor,
+        onAvailabilityChange: (route, member, available, reason) => {
+          metrics.upstreamHealthy.set({ route, upstream: member.id }, available ? 1 : 0);
+          logger[available ? 'info' : 'warn']({ route, upstream: member.id, reason }, available ? 'upstream back in rotation' : 'upstream out of rotation');
+        },
+      });
+    } catch (err) {
+      if (isAppError(err)) throw err;
+      throw errors.configInvalid.create(`invalid configuration:\n  ${options.file ?? 'gateway'}: ${(err as Error).message}`, { cause: err });
+    }
+  };
+  const readSource = () => (options.file ? loadGatewayFile(options.file) : Promise.resolve(emptyGatewayConfig()));
+
+  const source = await readSource();
+  let snapshot = compile(source, 1);
+  const published = (s: Snapshot) => {
+    for (const r of s.routes) for (const m of r.upstreams.members) metrics.upstreamHealthy.set({ route: r.name, upstream: m.id }, m.available ? 1 : 0);
+    metrics.configVersion.set(s.version);
+    metrics.configLastReload.set(Date.now() / 1000);
   };
 
-  const http = createServer(handle);
-  const ops = createOpsServer(metrics, { ready: () => ready });
-  const opsPort = await listen(ops, config.gateway.opsListen, 'gateway.opsListen');
-  let httpPort: number;
+  const store: RateLimitStore = config.gateway.redisUrl
+    ? createRedisStore({
+        url: config.gateway.redisUrl,
+        onError: (err: unknown) => logger.warn({ err }, 'rate-limit store unavailable; limiting per process until it is back'),
+      })
+    : createMemoryStore();
+  const rateLimiter = createRateLimiter(store);
+  let ready = false;
+  const getSnapshot = () => snapshot;
+
+  const serverOptions: ServerOptions = {
+    maxHeaderSize: config.gateway.maxHeaderBytes,
+    headersTimeout: config.gateway.requestHeadTimeoutMs,
+    // Whole-request deadlines would cut long uploads; idle sockets are closed by the socket timeout instead.
+    requestTimeout: 0,
+    connectionsCheckingInterval: Math.min(1000, config.gateway.requestHeadTimeoutMs),
+    keepAliveTimeout: 65_000,
+  };
+  const instrument = (server: Server, listener: string, proto: 'http' | 'https') => {
+    server.on('upgrade', createUpgradeProxy({ snapshot: getSnapshot, proto, rateLimiter, metrics }));
+    server.on('clientError', answerClientError);
+    server.on('connection', (socket: Socket) => {
+      metrics.activeConnections.inc({ listener });
+      socket.once('close', () => {
+        metrics.activeConnections.dec({ listener });
+        metrics.receivedBytes.inc({ listener }, socket.bytesRead);
+        metrics.sentBytes.inc({ listener }, socket.bytesWritten);
+      });
+    });
+    return server;
+  };
+
+  const tls = source.tls;
+  const httpsAddress = source.listen.https === undefined ? undefined : address(source.listen.https, 'listen.https');
+  if (httpsAddress !== undefined && tls === undefined) {
+    throw errors.configInvalid.create(`invalid configuration:\n  ${options.file ?? ''}: listen.https needs a tls section with certificates`);
+  }
+  const httpHandler = tls?.redirectHttp ? redirectToHttps(httpsAddress?.port) : createHttpProxy({ snapshot: getSnapshot, proto: 'http', rateLimiter, metrics, accessLog });
+  const http = instrument(createServer(serverOptions, httpHandler), 'http', 'http');
+  const https =
+    httpsAddress && tls
+      ? instrument(
+          createHttpsServer(
+            { ...serverOptions, ...createHttpsServerOptions(createCertificateStore(await loadCertificateFiles(tls.certificates))) },
+            createHttpProxy({ snapshot: getSnapshot, proto: 'https', rateLimiter, metrics, accessLog }),
+          ),
+          'https',
+          'https',
+        )
+      : undefined;
+  const ops = createOpsServer(options.metrics, { ready: () => ready });
+
+  const tcpListeners = new Map<string, TcpListener>();
+  const startTcp = async (route: TcpRouteConfig): Promise<TcpListener> => {
+    const sets = [
+      ...(route.upstreams ? [tcpSet(route.name, route.upstreams, route.loadBalancing)] : []),
+      ...(route.sni ?? []).map((s, i) => tcpSet(`${route.name}#sni${String(i)}`, s.upstreams, route.loadBalancing)),
+    ];
+    for (const s of sets) s.start();
+    const proxy = await startTcpProxy({
+      name: route.name,
+      listen: address(route.listen, `tcp.${route.name}.listen`),
+      upstreams: route.upstreams ? sets[0] : undefined,
+      sni: route.sni?.map((s, i) => ({ host: s.host, upstreams: sets[i + (route.upstreams ? 1 : 0)]! })),
+      connectTimeoutMs: route.connectTimeoutMs,
+      idleTimeoutMs: route.idleTimeoutMs,
+      onConnection: (event: { outcome: string }) => metrics.tcpConnections.inc({ listener: route.name, outcome: event.outcome }),
+    });
+    return { config: route, port: proxy.port, close: (grace) => proxy.close(grace), stop: () => sets.forEach((s) => s.stop()) };
+  };
+  const closeTcp = async (l: TcpListener, graceMs: number) => {
+    await l.close(graceMs);
+    l.stop();
+  };
+
+  const started: Array<() => Promise<void>> = [];
   try {
-    httpPort = await listen(http, config.gateway.httpListen, 'gateway.httpListen');
+    const opsPort = await listen(ops, address(source.listen.ops, 'listen.ops') ?? config.gateway.opsListen, 'gateway.opsListen');
+    started.push(() => drain(ops, 0));
+    const httpPort = await listen(http, address(source.listen.http, 'listen.http') ?? config.gateway.httpListen, 'gateway.httpListen');
+    started.push(() => drain(http, 0));
+    const httpsPort = https && httpsAddress ? await listen(https, httpsAddress, 'listen.https') : undefined;
+    if (https) started.push(() => drain(https, 0));
+    for (const route of source.tcp) tcpListeners.set(route.name, await startTcp(route));
+    activateSnapshot(snapshot);
+    published(snapshot);
+    metrics.configReloads.inc({ result: 'success' });
+    ready = true;
+    logger.info({ httpPort, httpsPort, opsPort, routes: snapshot.routes.length, tcp: tcpListeners.size, file: options.file }, 'gateway listening');
+
+    let reloading = Promise.resolve<Awaited<ReturnType<RunningGateway['reload']>>>({ ok: true, version: 1 });
+    const reloadOnce = async (): Promise<Awaited<ReturnType<RunningGateway['reload']>>> => {
+      try {
+        const next = compile(await readSource(), snapshot.version + 1);
+        // TCP listeners whose settings changed restart; unchanged ones keep their connections.
+        for (const [name, l] of tcpListeners) {
+          const wanted = next.tcp.find((t) => t.name === name);
+          if (wanted === undefined || JSON.stringify(wanted) !== JSON.stringify(l.config)) {
+            tcpListeners.delete(name);
+            await closeTcp(l, config.gateway.drainTimeoutMs);
+          }
+        }
+        for (const route of next.tcp) if (!tcpListeners.has(route.name)) tcpListeners.set(route.name, await startTcp(route));
+        const previous = snapshot;
+        activateSnapshot(next);
+        snapshot = next;
+        retireSnapshot(previous);
+        published(next);
+        metrics.configReloads.inc({ result: 'success' });
+        logger.info({ version: next.version, routes: next.routes.length }, 'configuration reloaded');
+        return { ok: true, version: next.version };
+      } catch (err) {
+        metrics.configReloads.inc({ result: 'failure' });
+        const message = err instanceof Error ? err.message : String(err);
+        logger.error({ error: message }, 'configuration reload failed; keeping the previous configuration');
+        return { ok: false, error: message };
+      }
+    };
+    // Reloads are serialized; a reload requested while one runs starts after it, reading the newest file.
+    const reload = () => (reloading = reloading.then(reloadOnce));
+
+    let watcher: FSWatcher | undefined;
+    if (options.file && options.watchFile) {
+      let timer: NodeJS.Timeout | undefined;
+      watcher = watch(options.file, () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => void reload(), 200);
+      });
+      watcher.on('error', (err) => logger.warn({ err }, 'cannot watch the gateway file; reload with SIGHUP'));
+    }
+
+    return {
+      httpPort,
+      httpsPort,
+      opsPort,
+      tcpPorts: () => new Map([...tcpListeners].map(([name, l]) => [name, l.port])),
+      version: () => snapshot.version,
+      reload,
+      close: async () => {
+        ready = false;
+        watcher?.close();
+        const grace = config.gateway.drainTimeoutMs;
+        await Promise.all([
+          drain(http, grace),
+          https ? drain(https, grace) : undefined,
+          ...[...tcpListeners.values()].map((l) => closeTcp(l, grace)),
+        ]);
+        retireSnapshot(snapshot);
+        await drain(ops, 0);
+        await store.close();
+        await Promise.all([...dispatchers.values()].map((d) => d.close()));
+      },
+    };
   } catch (err) {
-    await drain(ops, 0);
+    for (const stop of started.reverse()) await stop();
+    for (const l of tcpListeners.values()) await closeTcp(l, 0);
+    await store.close();
     throw err;
   }
-  ready = true;
-  logger.info({ httpPort, opsPort }, 'gateway listening');
-
-  return {
-    httpPort,
-    opsPort,
-    close: async () => {
-      ready = false;
-      await drain(http, options.drainMs ?? 3000);
-      await drain(ops, 0);
-    },
-  };
 }
+
+function address(text: string, field: string): ListenAddress;
+function address(text: string | undefined, field: string): ListenAddress | undefined;
+function address(text: string | undefined, field: string): ListenAddress | undefined {
+  if (text === undefined) return undefined;
+  const parsed = parseListenAddress(text);
+  if (parsed === undefined) throw errors.configInvalid.create(`invalid configuration:\n  ${field}: expected host:port, got "${text}"`);
+  return parsed;
+}
+
+function tcpSet(name: string, upstreams: TcpRouteConfig['upstreams'] & object, loadBalancing: TcpRouteConfig['loadBalancing']) {
+  return createUpstreamSet({
+    name,
+    loadBalancing,
+    members: upstreams.map((u) => {
+      const parsed = parseListenAddress(u.address);
+      if (parsed === undefined || parsed.host === '') throw new TypeError(`${name}: upstream address "${u.address}" needs a host`);
+      return { id: u.address, host: parsed.host, port: parsed.port, weight: u.weight };
+    }),
+  });
+}
+
+export type { GatewayMetrics };

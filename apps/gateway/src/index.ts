@@ -1,1 +1,3 @@
 export { startGateway, type GatewayOptions, type RunningGateway } from './gateway.js';
+export { checkGatewayFile } from './file-config/check-gateway-file.js';
+export { renderGatewayReference, spliceReference } from './file-config/render-reference.js';

@@ -1,4 +1,5 @@
 export { loadConfig, type LoadConfigOptions } from './load-config.js';
+export { parseYamlFile } from './parse-yaml-file.js';
 export { describeConfig } from './describe-config.js';
 export { renderConfigurationMarkdown } from './render-docs.js';
 export { configSchema, listConfigFields, type Config, type ConfigField } from './schema.js';

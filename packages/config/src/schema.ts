@@ -79,6 +79,43 @@ export const configSchema = {
       default: ':8000',
       schema: listenAddressSchema,
     }),
+    accessLog: field({
+      env: 'RUSTRONAUT_GATEWAY_ACCESS_LOG',
+      description:
+        'Write one JSON access-log line per request (method, host, path without query, status, duration, route, upstream, client). Never includes cookies or credentials.',
+      default: 'true',
+      schema: z.stringbool(),
+    }),
+    requestHeadTimeoutMs: field({
+      env: 'RUSTRONAUT_GATEWAY_REQUEST_HEAD_TIMEOUT_MS',
+      description: 'A client must send its whole request head within this time, or gets 408 (slow-loris protection).',
+      default: '10000',
+      schema: z.coerce.number().int().min(100).max(600_000),
+    }),
+    maxHeaderBytes: field({
+      env: 'RUSTRONAUT_GATEWAY_MAX_HEADER_BYTES',
+      description: 'Largest accepted request head (request line and headers), in bytes; larger ones get 431.',
+      default: '16384',
+      schema: z.coerce.number().int().min(1024).max(1_048_576),
+    }),
+    drainTimeoutMs: field({
+      env: 'RUSTRONAUT_GATEWAY_DRAIN_TIMEOUT_MS',
+      description:
+        'On SIGTERM, how long in-flight requests and connections may run before they are cut. The process exits at most 2 s after this.',
+      default: '3000',
+      schema: z.coerce.number().int().min(0).max(600_000),
+    }),
+    redisUrl: field<string | undefined>({
+      env: 'RUSTRONAUT_REDIS_URL',
+      description:
+        'Redis URL (`redis://` or `rediss://`) for rate-limit counters shared between gateways. Unset: counters are kept in each gateway process.',
+      default: undefined,
+      secret: true,
+      schema: z
+        .string()
+        .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
+        .optional(),
+    }),
     opsListen: field({
       env: 'RUSTRONAUT_GATEWAY_OPS_LISTEN',
       description:

@@ -50,6 +50,57 @@ export const errors = {
     'The change conflicts with an existing row (a unique constraint was violated).',
   ),
   dbUnavailable: defineError('ERR_DB_UNAVAILABLE', 503, 'The database cannot be reached or refused the connection.'),
+  gatewayBadRequest: defineError(
+    'ERR_GW_BAD_REQUEST',
+    400,
+    'The gateway refused a malformed request (invalid framing such as both Content-Length and Transfer-Encoding, a bad chunk size, obs-fold, or an invalid header name); it never reaches an upstream.',
+  ),
+  gatewayBadHost: defineError('ERR_GW_BAD_HOST', 400, 'The Host header is missing or not a valid host name.'),
+  gatewayBadPath: defineError(
+    'ERR_GW_BAD_PATH',
+    400,
+    'The request path is malformed (bad percent-encoding, control characters, a backslash) or contains an encoded slash (`%2F`, `%5C`) on a route that does not allow it.',
+  ),
+  gatewayRequestTimeout: defineError(
+    'ERR_GW_REQUEST_TIMEOUT',
+    408,
+    'The client did not send a complete request head in time (slow-loris protection).',
+  ),
+  gatewayHeadersTooLarge: defineError(
+    'ERR_GW_HEADERS_TOO_LARGE',
+    431,
+    'The request head (request line and headers) exceeds the size limit.',
+  ),
+  gatewayRateLimited: defineError(
+    'ERR_GW_RATE_LIMITED',
+    429,
+    'The client exceeded the rate limit of the route; retry after the number of seconds in `Retry-After`.',
+  ),
+  gatewayCorsRejected: defineError(
+    'ERR_GW_CORS_REJECTED',
+    403,
+    'A CORS preflight came from an origin, or asked for a method, that the route does not allow.',
+  ),
+  gatewayNoHealthyUpstream: defineError(
+    'ERR_GW_NO_HEALTHY_UPSTREAM',
+    503,
+    'Every upstream of the route is out of rotation (failed health checks or ejected after failures).',
+  ),
+  gatewayUpstreamConnect: defineError(
+    'ERR_GW_UPSTREAM_CONNECT',
+    502,
+    'The gateway could not connect to the upstream (refused, unreachable or connect timeout), also after one retry for idempotent requests.',
+  ),
+  gatewayUpstreamError: defineError(
+    'ERR_GW_UPSTREAM_ERROR',
+    502,
+    'The upstream closed the connection or sent an invalid response.',
+  ),
+  gatewayUpstreamTimeout: defineError(
+    'ERR_GW_UPSTREAM_TIMEOUT',
+    504,
+    'The upstream did not send its response head within the route\'s `timeouts.responseHeaderMs`.',
+  ),
   gatewayNoRoute: defineError('ERR_GW_NO_ROUTE', 404, 'The gateway has no route for the requested host and path.'),
 } as const satisfies Record<string, ErrorDefinition>;
 

@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+
+// Test support for the Redis store's tests, kept beside them until @rustronaut/testkit has a Redis helper
+// (it mirrors testkit's requirePostgres()). Not used by the gateway itself.
+
+let warned = false;
+
+/**
+ * Decides whether Redis tests run, for `describe.skipIf(!url)`: returns `RUSTRONAUT_TEST_REDIS_URL` (default
+ * `redis://127.0.0.1:6379`) when that server answers PING. When it does not: under CI (`CI=true`) it throws, because
+ * there a missing prerequisite is a failure, not a skip; locally it warns loudly on stderr and returns undefined.
+ */
+export async function requireRedis(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  const url = env['RUSTRONAUT_TEST_REDIS_URL']?.trim() || 'redis://127.0.0.1:6379';
+  const client = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 2000,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  // The socket's error (ECONNREFUSED, ...) says more than the rejected connect() ("Connection is closed").
+  let socketError: Error | undefined;
+  client.on('error', (err: Error) => {
+    socketError ??= err;
+  });
+  try {
+    await client.connect();
+    await client.ping();
+    return url;
+  } catch (err) {
+    const cause = socketError ?? err;
+    const reason = `Redis at ${url} is not reachable (${cause instanceof Error ? cause.message : String(cause)})`;
+    if (env['CI'] === 'true')
+      throw new Error(`Redis tests cannot run: ${reason}; set RUSTRONAUT_TEST_REDIS_URL`, { cause });
+    if (!warned) {
+      warned = true;
+      process.stderr.write(`\n*** WARNING: Redis tests SKIPPED: ${reason}; under CI=true this fails ***\n`);
+    }
+    return undefined;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** A connection for a test file to look at what a store wrote, under a key prefix of its own. */
+export interface TestRedis {
+  /** Plain client (no prefix), for checking keys and clients. */
+  readonly client: Redis;
+  /** `rustronaut-test:<random>:`, unique to this run so parallel runs never share buckets. */
+  readonly keyPrefix: string;
+  /** Deletes every key under `keyPrefix`, then disconnects. */
+  close(): Promise<void>;
+}
+
+/** Connects to the test server at `url` (from {@link requireRedis}) and picks a fresh key prefix. */
+export function connectTestRedis(url: string): TestRedis {
+  const client = new Redis(url);
+  const keyPrefix = `rustronaut-test:${randomBytes(6).toString('hex')}:`;
+  return {
+    client,
+    keyPrefix,
+    async close() {
+      let cursor = '0';
+      do {
+        const [next, keys] = await client.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1000);
+        if (keys.length > 0) await client.del(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+      await client.quit();
+    },
+  };
+}

@@ -1,0 +1,114 @@
+import type { GatewayFileConfig, HttpRouteConfig, TcpRouteConfig } from '@rustronaut/contracts';
+import type { Dispatcher } from 'undici';
+import { compileTrustedProxies, type TrustedProxies } from './proxy/forwarding.js';
+import { compileCors, type CompiledCors } from './proxy/cors.js';
+import { securityHeaderList } from './proxy/security-headers.js';
+import type { RateLimitRule } from './rate-limit/types.js';
+import { compileRouteTable, type RouteTable } from './routing/route-table.js';
+import { createUpstreamSet } from './upstreams/upstream-set.js';
+import type { Upstream, UpstreamSet } from './upstreams/types.js';
+
+/** Where requests for one upstream member go. */
+export interface UpstreamTarget {
+  /** `http://host:port`, the undici origin. */
+  readonly origin: string;
+  /** Path prefix from the upstream URL, '' when it has none. */
+  readonly basePath: string;
+}
+
+/** An HTTP route, compiled: everything the hot path needs, precomputed. */
+export interface CompiledRoute {
+  readonly name: string;
+  readonly config: HttpRouteConfig;
+  readonly upstreams: UpstreamSet;
+  readonly targets: ReadonlyMap<string, UpstreamTarget>;
+  readonly dispatcher: Dispatcher;
+  readonly rateLimit: RateLimitRule | undefined;
+  readonly cors: CompiledCors | undefined;
+  /** Security headers as flat [name, value] pairs, added when the upstream did not set them. */
+  readonly securityHeaders: ReadonlyArray<readonly [string, string]>;
+  /** Strict-Transport-Security value for HTTPS responses, when enabled. */
+  readonly hsts: string | undefined;
+}
+
+/** One immutable, compiled gateway configuration; swapped atomically on reload. */
+export interface Snapshot {
+  readonly version: number;
+  readonly table: RouteTable<CompiledRoute>;
+  readonly routes: readonly CompiledRoute[];
+  readonly trusted: TrustedProxies;
+  readonly tcp: readonly TcpRouteConfig[];
+  readonly source: GatewayFileConfig;
+}
+
+/** What compiling needs from the running gateway. */
+export interface CompileDeps {
+  /** A keep-alive dispatcher for a connect timeout; the gateway caches them across reloads. */
+  dispatcherFor(connectMs: number): Dispatcher;
+  /** Told when an upstream enters or leaves rotation. */
+  onAvailabilityChange(route: string, member: Upstream, available: boolean, reason: string): void;
+}
+
+/**
+ * Compiles a parsed gateway file into a snapshot. Throws a TypeError naming the offending field when the
+ * file is valid YAML but inconsistent (duplicate route names, bad CIDRs, duplicate host and prefix).
+ * Health checks do not start until {@link activateSnapshot}.
+ */
+export function compileSnapshot(source: GatewayFileConfig, version: number, deps: CompileDeps): Snapshot {
+  const names = new Set<string>();
+  for (const r of [...source.routes, ...source.tcp]) {
+    if (names.has(r.name)) throw new TypeError(`routes: the name "${r.name}" is used twice`);
+    names.add(r.name);
+  }
+  const hstsMaxAge = source.tls?.hstsMaxAgeSeconds ?? 31_536_000;
+  const routes = source.routes.map((config): CompiledRoute => {
+    const targets = new Map<string, UpstreamTarget>();
+    const members = config.upstreams.map((u) => {
+      const url = new URL(u.url);
+      const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+      const id = url.href;
+      targets.set(id, { origin: url.origin, basePath: url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '') });
+      return { id, host: url.hostname.replace(/^\[|\]$/g, ''), port, weight: u.weight };
+    });
+    return {
+      name: config.name,
+      config,
+      targets,
+      upstreams: createUpstreamSet({
+        name: config.name,
+        members,
+        loadBalancing: config.loadBalancing,
+        healthCheck: config.healthCheck,
+        passiveHealth: config.passiveHealth,
+        onAvailabilityChange: (member, available, reason) =>
+          deps.onAvailabilityChange(config.name, member, available, reason),
+      }),
+      dispatcher: deps.dispatcherFor(config.timeouts.connectMs),
+      rateLimit: config.rateLimit && { ratePerSecond: config.rateLimit.requestsPerSecond, burst: config.rateLimit.burst },
+      cors: config.cors && compileCors(config.cors),
+      securityHeaders: securityHeaderList(config.securityHeaders),
+      hsts: config.securityHeaders.hsts ? `max-age=${String(hstsMaxAge)}` : undefined,
+    };
+  });
+  const table = compileRouteTable(
+    routes.map((route) => ({ host: route.config.match.host, pathPrefix: route.config.match.pathPrefix, route })),
+  );
+  return {
+    version,
+    table,
+    routes,
+    trusted: compileTrustedProxies(source.trustedProxies),
+    tcp: source.tcp,
+    source,
+  };
+}
+
+/** Starts the snapshot's health checks. */
+export function activateSnapshot(snapshot: Snapshot): void {
+  for (const r of snapshot.routes) r.upstreams.start();
+}
+
+/** Stops the snapshot's health checks; in-flight requests that hold its routes still finish. */
+export function retireSnapshot(snapshot: Snapshot): void {
+  for (const r of snapshot.routes) r.upstreams.stop();
+}

@@ -1,0 +1,219 @@
+import { z } from 'zod';
+
+// The gateway's dynamic configuration: routes, upstreams and TCP listeners. In standalone mode it is read from
+// a YAML file (`rustronaut gateway --config FILE`); later the admin pushes the same shape as a versioned
+// snapshot. Every object is strict: an unknown field is an error, never silently ignored.
+
+const hostPort = z
+  .string()
+  .regex(/^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/, 'expected host:port')
+  .describe('Address as host:port (`[v6]:port` for IPv6; `:port` binds every interface).');
+
+const hostPattern = z
+  .string()
+  .regex(
+    /^(\*|(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)$/,
+    'expected a host name, "*.example.com" or "*"',
+  )
+  .describe('Host to match: an exact name, `*.example.com` (any one or more labels in front), or `*` (any host).');
+
+const positiveInt = z.number().int().positive();
+
+/** One HTTP upstream of a route. */
+export const httpUpstreamSchema = z
+  .strictObject({
+    url: z
+      .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
+      .describe('Base URL of the upstream; its path, if any, is prefixed to the request path.'),
+    weight: positiveInt.max(1000).default(1).describe('Relative share of requests (1 to 1000); default 1.'),
+  })
+  .describe('An upstream server.');
+
+/** Active health checking of a route's upstreams. */
+export const healthCheckSchema = z
+  .strictObject({
+    type: z.enum(['http', 'tcp']).default('http').describe('`http`: GET `path`, healthy on 2xx/3xx; `tcp`: connect only.'),
+    path: z.string().startsWith('/').default('/').describe('Path requested by `http` checks.'),
+    intervalMs: positiveInt.min(100).default(5000).describe('Time between checks, in milliseconds.'),
+    timeoutMs: positiveInt.default(2000).describe('A check slower than this fails.'),
+    unhealthyAfter: positiveInt.default(2).describe('Consecutive failed checks that take an upstream out of rotation.'),
+    healthyAfter: positiveInt.default(1).describe('Consecutive passed checks that bring it back.'),
+  })
+  .describe('Active health check.');
+
+/** Passive health: eject an upstream after consecutive failed requests. */
+export const passiveHealthSchema = z
+  .strictObject({
+    consecutiveFailures: positiveInt.default(5).describe('Connect failures or 5xx answers in a row that eject the upstream.'),
+    ejectMs: positiveInt.default(10_000).describe('How long an ejected upstream stays out before it is tried again.'),
+  })
+  .describe('Passive ejection after consecutive failures.');
+
+/** Token-bucket rate limit of a route. */
+export const rateLimitSchema = z
+  .strictObject({
+    requestsPerSecond: z.number().positive().describe('Sustained rate: tokens added per second.'),
+    burst: positiveInt.describe('Bucket size: requests allowed at once after an idle period.'),
+    key: z.enum(['ip']).default('ip').describe('What a bucket belongs to: `ip`, the client address.'),
+  })
+  .describe('Token bucket per key; over the limit the gateway answers 429 with Retry-After.');
+
+/** Per-route timeouts. */
+export const timeoutsSchema = z
+  .strictObject({
+    connectMs: positiveInt.default(5000).describe('Time to open a connection to the upstream.'),
+    responseHeaderMs: positiveInt.default(30_000).describe('Time from sending the request to the response head (504).'),
+    idleMs: positiveInt.default(60_000).describe('Longest silence while streaming a body either way.'),
+  })
+  .describe('Upstream timeouts.');
+
+/** CORS handled at the gateway. */
+export const corsSchema = z
+  .strictObject({
+    allowOrigins: z.array(z.string().min(1)).min(1).describe('Allowed origins (`https://app.example.com`) or `*`.'),
+    allowMethods: z.array(z.string().regex(/^[A-Z]+$/)).default(['GET', 'HEAD', 'POST']).describe('Allowed methods.'),
+    allowHeaders: z.array(z.string()).default([]).describe('Allowed request headers.'),
+    exposeHeaders: z.array(z.string()).default([]).describe('Response headers the browser may read.'),
+    allowCredentials: z.boolean().default(false).describe('Send `Access-Control-Allow-Credentials: true`.'),
+    maxAgeSeconds: z.number().int().min(0).default(600).describe('How long browsers cache a preflight answer.'),
+  })
+  .describe('Cross-origin resource sharing; preflight requests are answered at the gateway.');
+
+/** Security response headers; safe defaults, each can be turned off. */
+export const securityHeadersSchema = z
+  .strictObject({
+    hsts: z.boolean().default(true).describe('`Strict-Transport-Security` on HTTPS responses.'),
+    contentTypeOptions: z.boolean().default(true).describe('`X-Content-Type-Options: nosniff`.'),
+    frameOptions: z
+      .enum(['DENY', 'SAMEORIGIN', 'off'])
+      .default('SAMEORIGIN')
+      .describe('`X-Frame-Options` (and the matching CSP `frame-ancestors`), or `off`.'),
+    referrerPolicy: z
+      .string()
+      .default('strict-origin-when-cross-origin')
+      .describe('`Referrer-Policy`, or `off`.'),
+  })
+  .describe('Security headers added to responses when the upstream did not set them.');
+
+/** One HTTP route. */
+export const httpRouteSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a lowercase name (a-z, 0-9, -)').describe('Unique name, used in metrics and logs.'),
+    match: z
+      .strictObject({
+        host: hostPattern,
+        pathPrefix: z.string().startsWith('/').default('/').describe('Longest matching prefix wins, on whole segments.'),
+      })
+      .describe('Which requests the route takes.'),
+    upstreams: z.array(httpUpstreamSchema).min(1).describe('Servers that answer the route.'),
+    loadBalancing: z
+      .enum(['round-robin', 'weighted', 'least-connections'])
+      .default('round-robin')
+      .describe('`round-robin` (smooth, honours weights), `weighted` (random by weight), `least-connections`.'),
+    healthCheck: healthCheckSchema.optional(),
+    passiveHealth: passiveHealthSchema.default({ consecutiveFailures: 5, ejectMs: 10_000 }),
+    rateLimit: rateLimitSchema.optional(),
+    timeouts: timeoutsSchema.default({ connectMs: 5000, responseHeaderMs: 30_000, idleMs: 60_000 }),
+    securityHeaders: securityHeadersSchema.default({
+      hsts: true,
+      contentTypeOptions: true,
+      frameOptions: 'SAMEORIGIN',
+      referrerPolicy: 'strict-origin-when-cross-origin',
+    }),
+    cors: corsSchema.optional(),
+    allowEncodedSlash: z.boolean().default(false).describe('Pass `%2F` and `%5C` in paths instead of answering 400.'),
+    preserveHost: z.boolean().default(false).describe('Send the client Host header upstream instead of the upstream host.'),
+    access: z
+      .enum(['public'])
+      .describe('Who may use the route. `public`: anyone. Identity-aware access (`protected`) arrives with policies.'),
+  })
+  .describe('An HTTP route: match, upstreams and behaviour.');
+
+/** One TCP upstream. */
+export const tcpUpstreamSchema = z
+  .strictObject({
+    address: hostPort,
+    weight: positiveInt.max(1000).default(1).describe('Relative share of connections.'),
+  })
+  .describe('A TCP upstream.');
+
+/** A TCP listener: plain forwarding, or TLS passthrough routed by SNI. */
+export const tcpRouteSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a lowercase name (a-z, 0-9, -)').describe('Unique name.'),
+    listen: hostPort,
+    upstreams: z.array(tcpUpstreamSchema).min(1).optional().describe('Where connections go (the default when `sni` is set).'),
+    sni: z
+      .array(
+        z.strictObject({
+          host: hostPattern,
+          upstreams: z.array(tcpUpstreamSchema).min(1).describe('Where connections for this server name go.'),
+        }),
+      )
+      .min(1)
+      .optional()
+      .describe('TLS passthrough: route by the server name in the ClientHello, without terminating TLS.'),
+    loadBalancing: z
+      .enum(['round-robin', 'weighted', 'least-connections'])
+      .default('round-robin')
+      .describe('How connections are spread over upstreams (see HTTP routes).'),
+    connectTimeoutMs: positiveInt.default(5000).describe('Time to connect to the upstream.'),
+    idleTimeoutMs: positiveInt.default(300_000).describe('Close connections silent for this long.'),
+  })
+  .refine((r) => r.upstreams !== undefined || r.sni !== undefined, 'a TCP listener needs `upstreams`, `sni`, or both')
+  .describe('A TCP listener.');
+
+/** TLS for the HTTPS listener. */
+export const tlsSchema = z
+  .strictObject({
+    certificates: z
+      .array(
+        z.strictObject({
+          certFile: z.string().min(1).describe('PEM file with the certificate and its chain.'),
+          keyFile: z.string().min(1).describe('PEM file with the private key.'),
+        }),
+      )
+      .min(1)
+      .describe('PEM certificate chains and keys; the served one is chosen by SNI from each certificate\'s names.'),
+    redirectHttp: z.boolean().default(false).describe('Answer plain HTTP requests with a 308 to HTTPS.'),
+    hstsMaxAgeSeconds: z.number().int().min(0).default(31_536_000).describe('`max-age` of the HSTS header.'),
+  })
+  .describe('HTTPS termination.');
+
+/** The whole file read by `rustronaut gateway --config FILE`. */
+export const gatewayFileSchema = z
+  .strictObject({
+    listen: z
+      .strictObject({
+        http: hostPort.optional().describe('HTTP listener.'),
+        https: hostPort.optional().describe('HTTPS listener (needs `tls`).'),
+        ops: hostPort.optional().describe('Operations listener: /healthz, /readyz, /metrics.'),
+      })
+      .default({})
+      .describe('Listener addresses; unset ones fall back to the static configuration (`gateway.*Listen`).'),
+    tls: tlsSchema.optional(),
+    trustedProxies: z
+      .array(z.union([z.cidrv4(), z.cidrv6(), z.ipv4(), z.ipv6()], { error: 'expected an IP address or CIDR' }))
+      .default([])
+      .describe('CIDRs whose X-Forwarded-For / Forwarded headers are believed; from anyone else they are replaced.'),
+    routes: z.array(httpRouteSchema).default([]).describe('HTTP routes; the most specific host, then the longest path prefix, wins.'),
+    tcp: z.array(tcpRouteSchema).default([]).describe('TCP listeners.'),
+  })
+  .describe('Standalone gateway configuration.');
+
+/** A parsed gateway file, defaults applied. */
+export type GatewayFileConfig = z.output<typeof gatewayFileSchema>;
+/** A parsed HTTP route. */
+export type HttpRouteConfig = z.output<typeof httpRouteSchema>;
+/** A parsed TCP listener. */
+export type TcpRouteConfig = z.output<typeof tcpRouteSchema>;
+/** A parsed HTTP upstream. */
+export type HttpUpstreamConfig = z.output<typeof httpUpstreamSchema>;
+/** A parsed health check. */
+export type HealthCheckConfig = z.output<typeof healthCheckSchema>;
+/** A parsed rate limit. */
+export type RateLimitConfig = z.output<typeof rateLimitSchema>;
+/** Parsed CORS settings. */
+export type CorsConfig = z.output<typeof corsSchema>;
+/** Parsed security header settings. */
+export type SecurityHeadersConfig = z.output<typeof securityHeadersSchema>;
