@@ -120,6 +120,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     requestTimeout: 0,
     connectionsCheckingInterval: Math.min(1000, config.gateway.requestHeadTimeoutMs),
     keepAliveTimeout: 65_000,
+    // A missing Host is answered by the proxy's own ERR_GW_BAD_HOST problem, not Node's bare 400.
+    requireHostHeader: false,
   };
   const instrument = (server: Server, listener: string, proto: 'http' | 'https') => {
     server.on('upgrade', createUpgradeProxy({ snapshot: getSnapshot, proto, rateLimiter, metrics }));

@@ -18,8 +18,8 @@ export function listen(server: Server, address: ListenAddress, fieldPath: string
 }
 
 /**
- * Stops accepting connections, lets in-flight requests finish, closes idle keep-alive connections,
- * and cuts whatever is left after `graceMs`.
+ * Stops accepting connections, lets in-flight requests finish, closes keep-alive connections as soon as they
+ * fall idle, and cuts whatever is left after `graceMs`.
  */
 export function drain(
   server: Server & { closeIdleConnections?: () => void; closeAllConnections?: () => void },
@@ -27,10 +27,12 @@ export function drain(
 ): Promise<void> {
   if (!server.listening) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(() => server.closeAllConnections?.(), graceMs);
-    timer.unref();
+    const cut = setTimeout(() => server.closeAllConnections?.(), graceMs);
+    // server.close() only closes the connections idle at that moment; others fall idle as their responses end.
+    const sweep = setInterval(() => server.closeIdleConnections?.(), 50);
     server.close(() => {
-      clearTimeout(timer);
+      clearTimeout(cut);
+      clearInterval(sweep);
       resolve();
     });
     server.closeIdleConnections?.();

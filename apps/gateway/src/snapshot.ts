@@ -68,7 +68,7 @@ export function compileSnapshot(source: GatewayFileConfig, version: number, deps
       const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
       const id = url.href;
       targets.set(id, { origin: url.origin, basePath: url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '') });
-      return { id, host: url.hostname.replace(/^\[|\]$/g, ''), port, weight: u.weight };
+      return { id, host: url.hostname.replace(/^\[|\]$/g, ''), port, weight: u.weight, tls: url.protocol === 'https:' };
     });
     return {
       name: config.name,

@@ -12,7 +12,11 @@ export interface TestGateway extends RunningGateway {
   metricsText(): Promise<string>;
 }
 
-export async function startTestGateway(yaml: string, env: Record<string, string> = {}): Promise<TestGateway> {
+export async function startTestGateway(
+  yaml: string,
+  env: Record<string, string> = {},
+  watchFile = false,
+): Promise<TestGateway> {
   const file = join(mkdtempSync(join(tmpdir(), 'rustronaut-gw-')), 'gateway.yaml');
   writeFileSync(file, yaml);
   const config = loadConfig({
@@ -28,6 +32,7 @@ export async function startTestGateway(yaml: string, env: Record<string, string>
     logger: createLogger({ level: 'silent', format: 'json' }),
     metrics: createMetricsRegistry({ role: 'gateway', version: 'test' }),
     file,
+    watchFile,
   });
   return Object.assign(gw, {
     file,

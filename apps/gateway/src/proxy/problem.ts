@@ -52,6 +52,8 @@ export function sendProblem(
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
     'x-request-id': requestId,
+    // After a malformed request the connection's state cannot be trusted: close it (as nginx does).
+    ...(def.status === 400 ? { connection: 'close' } : {}),
     ...(html ? { 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" } : {}),
   });
   res.end(req.method === 'HEAD' ? undefined : body);

@@ -32,10 +32,10 @@ interface Bucket {
  *
  * Memory stays bounded whatever keys arrive. A bucket that has refilled completely is indistinguishable from no
  * bucket, so a periodic sweep (its timer unref'd, so it never keeps the process alive) drops those. And the map never
- * holds more than `maxKeys` buckets: a new key arriving when it is full evicts the oldest bucket (insertion order,
- * which is the longest continuously limited key, since swept keys start over). An evicted key starts again from a
- * full bucket, so a flood of distinct source addresses can at worst make limits more lenient for the oldest keys;
- * it can never grow memory or refuse a client that has not used its own budget.
+ * holds more than `maxKeys` buckets: a new key arriving when it is full evicts the oldest bucket (in insertion order;
+ * a swept key that comes back counts as new). An evicted key starts again from a full bucket, so a flood of
+ * distinct source addresses can at worst make limits more lenient for the oldest keys; it can never grow memory or
+ * refuse a client that has not used its own budget.
  *
  * Rules are trusted to be valid (`ratePerSecond > 0`, `burst >= 1`, as the config schema guarantees): the hot path
  * does not check them again.
@@ -55,11 +55,25 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryRateL
   }
 
   const buckets = new Map<string, Bucket>();
+  // Walks the map in insertion order, deleting as it goes, so every live bucket lies ahead of it and the next key it
+  // yields is the oldest. Starting a fresh iterator for each eviction would be quadratic instead: deleted entries
+  // stay in the table as holes until it is rehashed, and each new iterator would step over all of them again.
+  let evictionCursor: MapIterator<string> | undefined;
+  const evictOldest = () => {
+    let next = evictionCursor?.next();
+    if (next === undefined || next.done === true) {
+      evictionCursor = buckets.keys();
+      next = evictionCursor.next();
+    }
+    if (next.done !== true) buckets.delete(next.value);
+  };
 
   const sweep = () => {
     const at = now();
     // Deleting the current entry while iterating a Map is well defined: iteration continues with the next one.
     for (const [key, bucket] of buckets) if (bucket.fullAt <= at) buckets.delete(key);
+    // Let go of the table the cursor may still hold from before a rehash; the next eviction starts afresh.
+    evictionCursor = undefined;
   };
   const timer = setInterval(sweep, sweepIntervalMs);
   timer.unref();
@@ -69,10 +83,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryRateL
     const { ratePerSecond, burst } = rule;
     let bucket = buckets.get(key);
     if (bucket === undefined) {
-      if (buckets.size >= maxKeys) {
-        const oldest = buckets.keys().next();
-        if (oldest.done !== true) buckets.delete(oldest.value);
-      }
+      if (buckets.size >= maxKeys) evictOldest();
       bucket = { tokens: burst, updatedAt: at, fullAt: at };
       buckets.set(key, bucket);
     } else {

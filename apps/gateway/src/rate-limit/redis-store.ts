@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { createMemoryStore } from './memory-store.js';
-import type { RateLimitDecision, RateLimitRule, RateLimitStore } from './types.js';
+import type { RateLimitDecision, RateLimitStore } from './types.js';
 
 /** Options of {@link createRedisStore}. */
 export interface RedisStoreOptions {
@@ -133,7 +133,7 @@ export function createRedisStore(options: RedisStoreOptions): RateLimitStore {
   };
 
   return {
-    consume: (key, rule: RateLimitRule) => {
+    consume: (key, rule) => {
       if (redis.status !== 'ready' || now() < pausedUntil) return fallback.consume(key, rule);
       return redis.rustronautTakeToken(key, rule.ratePerSecond, rule.burst).then(fromRedis, (err: unknown) => {
         pausedUntil = now() + retryAfterFailureMs;

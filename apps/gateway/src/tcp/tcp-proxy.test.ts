@@ -12,11 +12,15 @@ interface FakeUpstream extends Upstream {
   readonly reports: boolean[];
 }
 
+interface FakeSet extends UpstreamSet {
+  readonly members: FakeUpstream[];
+}
+
 /**
  * A tiny stand-in for `createUpstreamSet` (the real one is tested by its own suite): round-robin over the
  * available members, counting acquire/release and recording reports, so tests can see what the proxy did.
  */
-function fakeSet(name: string, ports: readonly number[]): UpstreamSet & { members: FakeUpstream[] } {
+function fakeSet(name: string, ports: readonly number[]): FakeSet {
   const members = ports.map((port): FakeUpstream => {
     let active = 0;
     return {
@@ -296,8 +300,8 @@ describe('startTcpProxy, TLS passthrough by SNI', () => {
   });
 
   /** A TLS echo server that also remembers the server name each client asked it for. */
-  async function tlsEcho(cert: TestCertificate): Promise<{ port: number; names: Array<string | false> }> {
-    const names: Array<string | false> = [];
+  async function tlsEcho(cert: TestCertificate): Promise<{ port: number; names: Array<string | false | null> }> {
+    const names: Array<string | false | null> = [];
     const server = createTlsServer({ cert: cert.certPem, key: cert.keyPem }, (s) => {
       names.push(s.servername);
       s.on('error', () => {}).pipe(s);

@@ -105,7 +105,6 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
     let upstream: Socket | undefined;
     let established = false;
     let openSockets = 1;
-    let helloTimer: NodeJS.Timeout | undefined;
 
     const abort = (reason: TcpOutcome): void => {
       outcome ??= reason;
@@ -128,13 +127,19 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
       });
       if (open.size === 0) drained?.();
     };
+    // SNI mode: a deadline, not an idle timer, so a client trickling bytes cannot hold the slot.
+    const helloTimer = sni === undefined ? undefined : setTimeout(() => abort('hello-timeout'), HELLO_DEADLINE_MS);
     open.add(abort);
     client.on('error', () => abort('reset'));
     client.on('timeout', () => abort('idle-timeout'));
     client.on('close', () => {
       if (!established) outcome ??= 'aborted';
-      // A clean close means both directions ended, so the upstream was told (end) and finishes by itself.
-      if (upstream !== undefined && !(client.readableEnded && client.writableFinished)) upstream.destroy();
+      if (upstream !== undefined) {
+        // A clean close means both directions ended: the upstream was told (end) and only flushes what is left,
+        // now under its own idle timer since the client's is gone.
+        if (client.readableEnded && client.writableFinished) upstream.setTimeout(idleTimeoutMs);
+        else upstream.destroy();
+      }
       settle();
     });
 
@@ -152,7 +157,8 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
       });
       upstream = socket;
       openSockets++;
-      // Until connected, the socket's timeout is the connect timeout; a destroyed attempt counts as a failure.
+      // Before connecting this is the connect timeout (a destroyed attempt counts as a failure); after the client
+      // closed cleanly, the idle timeout of the final flush.
       socket.on('timeout', () => socket.destroy());
       socket.on('error', () => {
         if (established) abort('reset');
@@ -201,7 +207,6 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
       if (set === undefined) return abort('no-route');
       connectTo(set, buf);
     };
-    helloTimer = setTimeout(() => abort('hello-timeout'), HELLO_DEADLINE_MS);
     client.on('data', onData).on('end', onEnd);
   };
 

@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { connect } from 'node:tls';
+import { connect, type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCertificateStore, createHttpsServerOptions, loadCertificateFiles } from './certificate-store.js';
 
@@ -18,7 +18,7 @@ beforeAll(async () => {
   ca = await createTestCa();
   [defaultCert, appCert, wildcardCert] = await Promise.all([
     ca.issue({ names: ['default.test'] }),
-    ca.issue({ names: ['app.test', 'API.test'], keyType: 'rsa' }),
+    ca.issue({ names: ['app.test', 'API.test'] }),
     ca.issue({ names: ['*.wild.test'] }),
   ]);
 });
@@ -48,7 +48,8 @@ describe('HTTPS with createHttpsServerOptions', () => {
           let body = '';
           res.setEncoding('utf8');
           res.on('data', (c: string) => (body += c));
-          res.on('end', () => resolve({ body, san: res.socket.getPeerCertificate().subjectaltname }));
+          const san = (res.socket as TLSSocket).getPeerCertificate().subjectaltname;
+          res.on('end', () => resolve({ body, san }));
         },
       );
       req.on('error', reject);
@@ -87,6 +88,37 @@ describe('HTTPS with createHttpsServerOptions', () => {
     expect(await servedFor('unknown.test')).toEqual({ san: 'DNS:default.test', authorized: true });
     expect(await servedFor(undefined)).toEqual({ san: 'DNS:default.test', authorized: true });
     await expect(get('unknown.test')).rejects.toMatchObject({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+  });
+});
+
+describe('createHttpsServerOptions', () => {
+  it('refuses certificates with different key types, which node would serve wrongly', async () => {
+    const rsaCert = await ca.issue({ names: ['rsa.test'], keyType: 'rsa' });
+    const store = createCertificateStore([defaultCert, rsaCert]);
+    expect(store.entries.map((e) => e.keyType)).toEqual(['ec', 'rsa']);
+    expect(() => createHttpsServerOptions(store)).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIG_INVALID', message: expect.stringContaining('same key type') }),
+    );
+  });
+
+  it('serves RSA certificates by SNI when all certificates are RSA', async () => {
+    const [first, second] = await Promise.all([
+      ca.issue({ names: ['one.test'], keyType: 'rsa' }),
+      ca.issue({ names: ['two.test'], keyType: 'rsa' }),
+    ]);
+    const server = createServer(createHttpsServerOptions(createCertificateStore([first, second])));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const socket = connect({
+      host: '127.0.0.1',
+      port: (server.address() as AddressInfo).port,
+      servername: 'two.test',
+      ca: ca.certPem,
+    });
+    await once(socket, 'secureConnect');
+    expect(socket.getPeerCertificate().subjectaltname).toBe('DNS:two.test');
+    socket.destroy();
+    server.close();
   });
 });
 

@@ -22,6 +22,8 @@ export interface CertificateEntry {
   readonly names: readonly string[];
   /** Earliest `notAfter` over the whole chain: when serving it stops working (for an expiry metric). */
   readonly notAfter: Date;
+  /** Key algorithm of the leaf: `ec`, `rsa`, `rsa-pss`, `ed25519`... */
+  readonly keyType: string;
   readonly context: SecureContext;
 }
 
@@ -109,6 +111,7 @@ function loadEntry(input: CertificateInput, index: number): CertificateEntry {
     subject: leaf.subject,
     names,
     notAfter: new Date(Math.min(...certificates.map((c) => Date.parse(c.validTo)))),
+    keyType: leaf.publicKey.asymmetricKeyType ?? 'unknown',
     context: context as SecureContext,
   };
 }
@@ -150,10 +153,23 @@ export async function loadCertificateFiles(
 /**
  * Options for `https.createServer` / `tls.createServer`: the first certificate by default, the rest chosen by SNI.
  * TLS 1.2 is the floor (RFC 8996 deprecates 1.0 and 1.1).
+ *
+ * Every certificate must have the same key type: node adds the SNI certificate next to the default one instead of
+ * replacing it when their key types differ, and OpenSSL then serves whichever the client's signature algorithms
+ * prefer, usually the wrong one (nodejs/node#54235). Mixed key types throw `ERR_CONFIG_INVALID` here.
  */
 export function createHttpsServerOptions(store: CertificateStore): SecureContextOptions & {
   SNICallback: (serverName: string, callback: (err: Error | null, context?: SecureContext) => void) => void;
 } {
+  const [first] = store.entries;
+  const mixed = store.entries.find((entry) => entry.keyType !== first?.keyType);
+  if (first !== undefined && mixed !== undefined) {
+    throw errors.configInvalid.create(
+      `TLS certificates must all have the same key type: certificate ${String(mixed.index)} (${mixed.subject}) ` +
+        `has an ${mixed.keyType} key, certificate 0 (${first.subject}) an ${first.keyType} key; ` +
+        'node would serve the wrong certificate for some names',
+    );
+  }
   return {
     cert: store.defaultCertificate.certPem,
     key: store.defaultCertificate.keyPem,

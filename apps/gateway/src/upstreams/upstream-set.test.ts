@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Upstream, UpstreamSet, UpstreamSetOptions } from './types.js';
 import { createUpstreamSet } from './upstream-set.js';
@@ -236,5 +238,32 @@ describe('upstream set', () => {
     expect(vi.getTimerCount()).toBe(0);
     expect(changes).toHaveLength(1);
     expect(() => set.start()).toThrow('upstream set "app" was stopped; build a new one');
+  });
+
+  it('ends a passive ejection as soon as a failing active check passes again', async () => {
+    // Take a free port, then leave it closed: the member is down until the server comes back on it.
+    const probe = createServer().listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    const port = (probe.address() as { port: number }).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const { set, changes, next } = setOf({
+      members: [{ id: 'live', host: '127.0.0.1', port, weight: 1 }],
+      passiveHealth: { consecutiveFailures: 1, ejectMs: 60_000 },
+      healthCheck: { type: 'tcp', path: '/', intervalMs: 20, timeoutMs: 500, unhealthyAfter: 1, healthyAfter: 1 },
+    });
+    const server = createServer((_req, res) => res.end('ok'));
+    try {
+      member(set, 'live').report(false);
+      expect(set.pick()).toBeUndefined();
+      set.start();
+      await new Promise((r) => setTimeout(r, 100)); // a few failing checks
+      server.listen(port, '127.0.0.1');
+      expect(await next()).toEqual({ id: 'live', available: true, reason: 'active check passed' });
+      expect(set.pick()?.id).toBe('live');
+      expect(changes[0]).toMatchObject({ available: false, reason: 'ejected after 1 consecutive failures' });
+    } finally {
+      set.stop();
+      server.close();
+    }
   });
 });

@@ -83,6 +83,8 @@ class MemberSet implements UpstreamSet {
         ? undefined
         : createHealthChecker(options.healthCheck, this.members, (member, healthy, reason) => {
             member.checkFailed = !healthy;
+            // An active check that passes again is first-hand proof of recovery: it also ends a passive ejection.
+            if (healthy && member.ejected) this.endEjection(member);
             this.update(member, reason);
           });
   }
@@ -131,13 +133,19 @@ class MemberSet implements UpstreamSet {
     member.failures = 0;
     member.onProbation = false;
     member.ejectTimer = setTimeout(() => {
-      member.ejectTimer = undefined;
-      member.ejected = false;
-      member.onProbation = true;
+      this.endEjection(member);
       this.update(member, `ejection ended after ${String(ejectMs)} ms`);
     }, ejectMs);
     member.ejectTimer.unref();
     this.update(member, reason);
+  }
+
+  /** Ends a passive ejection; the member is on probation until its next request succeeds. */
+  private endEjection(member: Member): void {
+    clearTimeout(member.ejectTimer);
+    member.ejectTimer = undefined;
+    member.ejected = false;
+    member.onProbation = true;
   }
 
   /** Recomputes a member's availability from its two causes and tells the listener when it flips. */
