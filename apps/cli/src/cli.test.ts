@@ -195,6 +195,47 @@ describe('rustronaut start', () => {
   });
 });
 
+describe('rustronaut gateway --config', () => {
+  const gatewayFile = async (name: string, routes: string) => {
+    const file = join(tmp.path, name);
+    await writeFile(file, `routes:\n${routes}`);
+    return file;
+  };
+  const route = (name: string) =>
+    `  - name: ${name}\n    match: { host: ${name}.test }\n    upstreams: [{ url: "http://127.0.0.1:1" }]\n    access: public\n`;
+
+  it('runs the routes of a gateway file and reloads it on SIGHUP', async () => {
+    const file = await gatewayFile('gw.yaml', route('one'));
+    const h = harness(ephemeral(join(tmp.path, 'gw-file')));
+    const exit = runCli(['gateway', '--config', file, '--no-watch'], h.io);
+    expect((await h.logLine('gateway listening'))['routes']).toBe(1);
+    await writeFile(file, `routes:\n${route('one')}${route('two')}`);
+    h.reload();
+    expect((await h.logLine('configuration reloaded'))['routes']).toBe(2);
+    h.stop('SIGTERM');
+    expect(await exit).toBe(0);
+  });
+
+  it('exits 2 naming the file, line and field when the gateway file is invalid', async () => {
+    const file = await gatewayFile('bad-gw.yaml', '  - name: x\n    match: { host: "bad host" }\n    upstreams: []\n    access: public\n');
+    const h = harness(ephemeral(join(tmp.path, 'gw-bad')));
+    expect(await runCli(['gateway', '--config', file], h.io)).toBe(2);
+    expect(h.err()).toContain(`${file}:3: routes[0].match.host: expected a host name`);
+    expect(h.err()).toContain(`${file}:4: routes[0].upstreams: `);
+  });
+
+  it('config check --gateway validates a gateway file without starting it', async () => {
+    const file = await gatewayFile('check-gw.yaml', route('one'));
+    const h = harness({});
+    expect(await runCli(['config', 'check', '--gateway', file], h.io)).toBe(0);
+    expect(h.out()).toContain(`gateway file OK (${file}): 1 HTTP route(s), 0 TCP listener(s)`);
+    const dup = await gatewayFile('dup-gw.yaml', route('one') + route('one'));
+    const bad = harness({});
+    expect(await runCli(['config', 'check', '--gateway', dup], bad.io)).toBe(2);
+    expect(bad.err()).toContain('the name "one" is used twice');
+  });
+});
+
 describe('rustronaut migrate and admin', () => {
   it('migrate applies the migrations to the PGlite data directory and exits 0', async () => {
     const h = harness(ephemeral(join(tmp.path, 'migrate-data')));

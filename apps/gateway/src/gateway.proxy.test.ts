@@ -51,7 +51,7 @@ beforeAll(async () => {
   ws = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   await once(ws, 'listening');
   ws.on('connection', (sock, req) => {
-    sock.send(`hello ${req.headers['x-forwarded-for'] ?? '?'}`);
+    sock.send(`hello ${String(req.headers['x-forwarded-for'] ?? '?')}`);
     sock.on('message', (data, binary) => sock.send(data, { binary }));
   });
   slow = await startHttpUpstream({ name: 'slow', handler: (_req, res) => setTimeout(() => res.end('late'), 2000) });
@@ -115,7 +115,7 @@ const send = async (host: string, path = '/', init: { method?: string; headers?:
     body: init.body,
   });
   const text = await res.body.text();
-  return { status: res.statusCode, headers: res.headers, text, json: () => JSON.parse(text) as Record<string, any> };
+  return { status: res.statusCode, headers: res.headers, text, json: () => JSON.parse(text) as Record<string, unknown> };
 };
 
 describe('forwarding', () => {

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryStore } from './memory-store.js';
 import { createRedisStore } from './redis-store.js';
-import { connectTestRedis, requireRedis } from './test-redis.js';
+import { connectTestRedis, requireRedis } from '../../test/redis.js';
 import type { RateLimitRule, RateLimitStore } from './types.js';
 
 // One suite, every store: what the proxy relies on must hold in memory and in Redis alike. Time passes through
@@ -58,12 +58,7 @@ const cases: StoreCase[] = [
         keyPrefix: testRedis.keyPrefix,
         onError: (err) => errors.push(err),
       });
-      // Until its connection is ready the store limits in memory; wait until a bucket shows up in Redis.
-      for (let attempt = 0; (await testRedis.client.exists(`${testRedis.keyPrefix}warm-up`)) === 0; attempt++) {
-        if (attempt === 100) throw new Error('the Redis store never wrote to Redis');
-        await store.consume('warm-up', { ratePerSecond: 1, burst: 1_000_000 });
-        await sleep(20);
-      }
+      await testRedis.untilStoreWrites(store);
       return {
         store,
         advance: (ms) => sleep(ms),

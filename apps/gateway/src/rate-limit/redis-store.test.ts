@@ -3,7 +3,7 @@ import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRedisStore } from './redis-store.js';
-import { connectTestRedis, requireRedis, type TestRedis } from './test-redis.js';
+import { connectTestRedis, requireRedis, type TestRedis } from '../../test/redis.js';
 import type { RateLimitDecision, RateLimitRule, RateLimitStore } from './types.js';
 
 // What only the Redis store has: sharing buckets between gateways, expiring idle keys, closing its connection,
@@ -85,12 +85,7 @@ describe.skipIf(redisUrl === undefined)('redis rate-limit store [redis]', () => 
     options: { url?: string; connectionName?: string; onError?: (err: Error) => void; onRecover?: () => void } = {},
   ) => {
     const store = createRedisStore({ url, keyPrefix: testRedis.keyPrefix, ...options });
-    const probe = `ready-probe-${String(Math.random())}`;
-    for (let attempt = 0; (await testRedis.client.exists(`${testRedis.keyPrefix}${probe}`)) === 0; attempt++) {
-      if (attempt === 100) throw new Error('the Redis store never wrote to Redis');
-      await store.consume(probe, { ratePerSecond: 1, burst: 1_000_000 });
-      await sleep(20);
-    }
+    await testRedis.untilStoreWrites(store);
     return store;
   };
 

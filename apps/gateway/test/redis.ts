@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import type { RateLimitStore } from '../src/rate-limit/types.js';
 
-// Test support for the Redis store's tests, kept beside them until @rustronaut/testkit has a Redis helper
+// Test support for the Redis store's tests (outside src/, so it is not built into dist)
 // (it mirrors testkit's requirePostgres()). Not used by the gateway itself.
 
 let warned = false;
@@ -51,6 +53,11 @@ export interface TestRedis {
   readonly client: Redis;
   /** `rustronaut-test:<random>:`, unique to this run so parallel runs never share buckets. */
   readonly keyPrefix: string;
+  /**
+   * Resolves once `store` (a Redis store on `keyPrefix`) writes its buckets to Redis: until its connection is ready
+   * it limits in memory. Throws if that takes more than about 2 s.
+   */
+  untilStoreWrites(store: RateLimitStore): Promise<void>;
   /** Deletes every key under `keyPrefix`, then disconnects. */
   close(): Promise<void>;
 }
@@ -62,6 +69,14 @@ export function connectTestRedis(url: string): TestRedis {
   return {
     client,
     keyPrefix,
+    async untilStoreWrites(store) {
+      const probe = `ready-probe-${randomBytes(4).toString('hex')}`;
+      for (let attempt = 0; (await client.exists(`${keyPrefix}${probe}`)) === 0; attempt++) {
+        if (attempt === 100) throw new Error('the Redis store never wrote to Redis');
+        await store.consume(probe, { ratePerSecond: 1, burst: 1_000_000 });
+        await sleep(20);
+      }
+    },
     async close() {
       let cursor = '0';
       do {
