@@ -379,9 +379,14 @@ async function measureHeldRss(gateway) {
 
 /** Starts a one-test iperf3 server and resolves once it says it listens. */
 async function startIperfServer(port) {
-  const child = startProcess('iperf3-server', 'iperf3', ['-s', '-1', '-B', '127.0.0.1', '-p', String(port)], {
-    stdout: 'pipe',
-  });
+  const child = startProcess(
+    'iperf3-server',
+    'iperf3',
+    ['-s', '-1', '--forceflush', '-B', '127.0.0.1', '-p', String(port)],
+    {
+      stdout: 'pipe',
+    },
+  );
   let output = '';
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (chunk) => (output += chunk));

@@ -17,7 +17,7 @@ function harness(env: Record<string, string>) {
   stderr.on('data', (c: Buffer) => (err += c.toString()));
   let stop: (signal: string) => void = () => undefined;
   const stopped = new Promise<string>((resolve) => (stop = resolve));
-    let reload: () => void = () => undefined;
+  let reload: () => void = () => undefined;
   const io: CliIo = {
     stdout,
     stderr,
@@ -217,7 +217,10 @@ describe('rustronaut gateway --config', () => {
   });
 
   it('exits 2 naming the file, line and field when the gateway file is invalid', async () => {
-    const file = await gatewayFile('bad-gw.yaml', '  - name: x\n    match: { host: "bad host" }\n    upstreams: []\n    access: public\n');
+    const file = await gatewayFile(
+      'bad-gw.yaml',
+      '  - name: x\n    match: { host: "bad host" }\n    upstreams: []\n    access: public\n',
+    );
     const h = harness(ephemeral(join(tmp.path, 'gw-bad')));
     expect(await runCli(['gateway', '--config', file], h.io)).toBe(2);
     expect(h.err()).toContain(`${file}:3: routes[0].match.host: expected a host name`);

@@ -20,8 +20,13 @@ export function answerClientError(err: Error & { code?: string }, socket: Duplex
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? errors.gatewayRequestTimeout
         : errors.gatewayBadRequest;
-  const reason = def.status === 431 ? 'Request Header Fields Too Large' : def.status === 408 ? 'Request Timeout' : 'Bad Request';
-  const body = problemJson(def, def === errors.gatewayBadRequest ? 'malformed request' : reason.toLowerCase(), randomUUID());
+  const reason =
+    def.status === 431 ? 'Request Header Fields Too Large' : def.status === 408 ? 'Request Timeout' : 'Bad Request';
+  const body = problemJson(
+    def,
+    def === errors.gatewayBadRequest ? 'malformed request' : reason.toLowerCase(),
+    randomUUID(),
+  );
   socket.end(
     `HTTP/1.1 ${String(def.status)} ${reason}\r\ncontent-type: application/problem+json\r\n` +
       `content-length: ${String(Buffer.byteLength(body))}\r\nconnection: close\r\n\r\n${body}`,

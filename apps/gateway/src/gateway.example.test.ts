@@ -21,7 +21,10 @@ const get = async (host: string, path = '/') => {
   // undici's request, not fetch: fetch does not let the caller set Host.
   const res = await request(`${gw.base}${path}`, { headers: { host } });
   const text = await res.body.text();
-  return { status: res.statusCode, name: res.statusCode === 200 ? (JSON.parse(text) as { name: string }).name : undefined };
+  return {
+    status: res.statusCode,
+    name: res.statusCode === 200 ? (JSON.parse(text) as { name: string }).name : undefined,
+  };
 };
 
 beforeAll(async () => {
@@ -84,7 +87,8 @@ describe('the example gateway file', () => {
     const statuses = new Set<number>();
     while (Date.now() - stoppedAt < 3500) {
       statuses.add((await get('app.localtest.me')).status);
-      if (outAfter === undefined && (await gw.metricsText()).includes(`${healthyLine} 0`)) outAfter = Date.now() - stoppedAt;
+      if (outAfter === undefined && (await gw.metricsText()).includes(`${healthyLine} 0`))
+        outAfter = Date.now() - stoppedAt;
     }
     expect(outAfter).toBeDefined();
     expect(outAfter).toBeLessThanOrEqual(3000);

@@ -30,7 +30,11 @@ async function startBulk() {
     if (req.url === '/download') {
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
       // Chunked, without a length: the gateway must stream it through as it comes.
-      Readable.from((function* () { for (let o = 0; o < big.length; o += 64 * 1024) yield big.subarray(o, o + 64 * 1024); })()).pipe(res);
+      Readable.from(
+        (function* () {
+          for (let o = 0; o < big.length; o += 64 * 1024) yield big.subarray(o, o + 64 * 1024);
+        })(),
+      ).pipe(res);
       return;
     }
     const hash = createHash('sha256');
@@ -108,14 +112,23 @@ afterAll(async () => {
   ws.close();
 });
 
-const send = async (host: string, path = '/', init: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}) => {
+const send = async (
+  host: string,
+  path = '/',
+  init: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
+) => {
   const res = await request(`${gw.base}${path}`, {
     method: (init.method ?? 'GET') as 'GET',
     headers: { host, ...init.headers },
     body: init.body,
   });
   const text = await res.body.text();
-  return { status: res.statusCode, headers: res.headers, text, json: () => JSON.parse(text) as Record<string, unknown> };
+  return {
+    status: res.statusCode,
+    headers: res.headers,
+    text,
+    json: () => JSON.parse(text) as Record<string, unknown>,
+  };
 };
 
 describe('forwarding', () => {
@@ -133,7 +146,8 @@ describe('forwarding', () => {
         'Keep-Alive: timeout=5\r\nTE: trailers\r\nProxy-Authorization: Basic eA==\r\nX-App: yes\r\n\r\n',
     );
     expect(statusOf(answer)).toBe(200);
-    const headers = (JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { headers: Record<string, string> }).headers;
+    const headers = (JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { headers: Record<string, string> })
+      .headers;
     for (const hop of ['x-secret-hop', 'te', 'keep-alive', 'proxy-authorization']) expect(headers[hop]).toBeUndefined();
     expect(headers['x-app']).toBe('yes');
     expect(headers['host']).toBe(`127.0.0.1:${String(echo.port)}`);
@@ -141,7 +155,12 @@ describe('forwarding', () => {
 
   it('replaces forwarding headers from untrusted clients instead of believing them', async () => {
     const res = await send('echo.test', '/', {
-      headers: { 'x-forwarded-for': '6.6.6.6', 'x-forwarded-proto': 'https', forwarded: 'for=6.6.6.6', 'x-real-ip': '6.6.6.6' },
+      headers: {
+        'x-forwarded-for': '6.6.6.6',
+        'x-forwarded-proto': 'https',
+        forwarded: 'for=6.6.6.6',
+        'x-real-ip': '6.6.6.6',
+      },
     });
     const headers = res.json()['headers'] as Record<string, string>;
     expect(headers['x-forwarded-for']).toBe('127.0.0.1');
@@ -286,9 +305,15 @@ describe('CORS', () => {
   });
 
   it('refuses a preflight from another origin or for another method', async () => {
-    const origin = await send('echo.test', '/', { method: 'OPTIONS', headers: { origin: 'https://evil.test', 'access-control-request-method': 'GET' } });
+    const origin = await send('echo.test', '/', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.test', 'access-control-request-method': 'GET' },
+    });
     expect(origin.status).toBe(403);
-    const method = await send('echo.test', '/', { method: 'OPTIONS', headers: { origin: 'https://ui.test', 'access-control-request-method': 'DELETE' } });
+    const method = await send('echo.test', '/', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://ui.test', 'access-control-request-method': 'DELETE' },
+    });
     expect(method.status).toBe(403);
   });
 

@@ -19,7 +19,10 @@ routes:
 ${extra}`;
 
 beforeAll(async () => {
-  slow = await startHttpUpstream({ name: 'slow', handler: (req, res) => setTimeout(() => res.end(`done ${req.url ?? ''}`), 800) });
+  slow = await startHttpUpstream({
+    name: 'slow',
+    handler: (req, res) => setTimeout(() => res.end(`done ${req.url ?? ''}`), 800),
+  });
   fast = await startHttpUpstream({ name: 'fast' });
   gw = await startTestGateway(config(), {}, true);
 });
@@ -38,7 +41,12 @@ describe('reload', () => {
   it('keeps 200 concurrent slow requests alive across a reload that adds a route', async () => {
     const pending = inFlight(200);
     await new Promise((r) => setTimeout(r, 200));
-    writeFileSync(gw.file, config(`  - name: fast\n    match: { host: fast.test }\n    upstreams: [{ url: "${fast.url}" }]\n    access: public\n`));
+    writeFileSync(
+      gw.file,
+      config(
+        `  - name: fast\n    match: { host: fast.test }\n    upstreams: [{ url: "${fast.url}" }]\n    access: public\n`,
+      ),
+    );
     expect(await gw.reload()).toEqual({ ok: true, version: expect.any(Number) as number });
     const results = await Promise.all(pending);
     expect(results.filter((r) => r.status !== 200)).toEqual([]);

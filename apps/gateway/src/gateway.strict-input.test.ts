@@ -26,9 +26,21 @@ afterAll(async () => {
 });
 
 const cases: Array<[string, string, number]> = [
-  ['both Content-Length and Transfer-Encoding', 'POST / HTTP/1.1\r\nHost: app.test\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400],
-  ['two differing Content-Lengths', 'POST / HTTP/1.1\r\nHost: app.test\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nabcde', 400],
-  ['an invalid chunk size', 'POST / HTTP/1.1\r\nHost: app.test\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n', 400],
+  [
+    'both Content-Length and Transfer-Encoding',
+    'POST / HTTP/1.1\r\nHost: app.test\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+    400,
+  ],
+  [
+    'two differing Content-Lengths',
+    'POST / HTTP/1.1\r\nHost: app.test\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nabcde',
+    400,
+  ],
+  [
+    'an invalid chunk size',
+    'POST / HTTP/1.1\r\nHost: app.test\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n',
+    400,
+  ],
   ['obs-fold', 'GET / HTTP/1.1\r\nHost: app.test\r\nX-Folded: a\r\n  b\r\n\r\n', 400],
   ['a space in a header name', 'GET / HTTP/1.1\r\nHost: app.test\r\nBad Header: x\r\n\r\n', 400],
   ['a space before the colon', 'GET / HTTP/1.1\r\nHost : app.test\r\n\r\n', 400],
@@ -62,7 +74,10 @@ describe('strict input handling', () => {
   });
 
   it('passes a dot-segment path normalized, never above the root', async () => {
-    const answer = await rawExchange(gw.httpPort, 'GET /a/../../%2e%2e/b/./c HTTP/1.1\r\nHost: app.test\r\nConnection: close\r\n\r\n');
+    const answer = await rawExchange(
+      gw.httpPort,
+      'GET /a/../../%2e%2e/b/./c HTTP/1.1\r\nHost: app.test\r\nConnection: close\r\n\r\n',
+    );
     expect(statusOf(answer)).toBe(200);
     expect(upstream.received.at(-1)?.url).toBe('/b/c');
   });

@@ -50,13 +50,16 @@ describe('gateway without routes', () => {
     expect(body['requestId']).toBe(res.headers['x-request-id']);
   });
 
-  it('answers browsers with a readable page that escapes what it reflects', async () => {
-    const res = await send(gw.httpPort, '/', { host: '<script>x</script>', accept: 'text/html,*/*' });
+  it('answers browsers with a readable page, and never reflects a hostile Host header', async () => {
+    const res = await send(gw.httpPort, '/', { host: 'unknown.example.com', accept: 'text/html,*/*' });
     expect(res.status).toBe(404);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(res.body).toContain('No route for this address');
-    expect(res.body).toContain('&#60;script&#62;x&#60;/script&#62;');
-    expect(res.body).not.toContain('<script>');
+    expect(res.body).toContain('no route for host &#34;unknown.example.com&#34;');
+    const hostile = await send(gw.httpPort, '/', { host: '<script>x</script>', accept: 'text/html' });
+    expect(hostile.status).toBe(400);
+    expect(hostile.body).toContain('ERR_GW_BAD_HOST');
+    expect(hostile.body).not.toContain('<script>');
   });
 
   it('keeps a well-formed X-Request-Id and replaces a malformed one', async () => {
@@ -72,7 +75,7 @@ describe('gateway without routes', () => {
     expect([ready.status, JSON.parse(ready.body)]).toEqual([200, { status: 'ready' }]);
     const metrics = await send(gw.opsPort, '/metrics');
     expect(metrics.headers['content-type']).toContain('text/plain');
-    expect(metrics.body).toMatch(/rustronaut_gateway_requests_total\{code="404"\} [1-9]/);
+    expect(metrics.body).toMatch(/rustronaut_gateway_requests_total\{route="none",method="GET",code="404"\} [1-9]/);
     expect(metrics.body).toContain('rustronaut_build_info{version="t",role="gateway"} 1');
     expect(metrics.body).toContain('rustronaut_process_cpu_user_seconds_total');
   });

@@ -85,12 +85,18 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         dispatcherFor,
         onAvailabilityChange: (route, member, available, reason) => {
           metrics.upstreamHealthy.set({ route, upstream: member.id }, available ? 1 : 0);
-          logger[available ? 'info' : 'warn']({ route, upstream: member.id, reason }, available ? 'upstream back in rotation' : 'upstream out of rotation');
+          logger[available ? 'info' : 'warn'](
+            { route, upstream: member.id, reason },
+            available ? 'upstream back in rotation' : 'upstream out of rotation',
+          );
         },
       });
     } catch (err) {
       if (isAppError(err)) throw err;
-      throw errors.configInvalid.create(`invalid configuration:\n  ${options.file ?? 'gateway'}: ${(err as Error).message}`, { cause: err });
+      throw errors.configInvalid.create(
+        `invalid configuration:\n  ${options.file ?? 'gateway'}: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
   };
   const readSource = () => (options.file ? loadGatewayFile(options.file) : Promise.resolve(emptyGatewayConfig()));
@@ -98,7 +104,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const source = await readSource();
   let snapshot = compile(source, 1);
   const published = (s: Snapshot) => {
-    for (const r of s.routes) for (const m of r.upstreams.members) metrics.upstreamHealthy.set({ route: r.name, upstream: m.id }, m.available ? 1 : 0);
+    for (const r of s.routes)
+      for (const m of r.upstreams.members)
+        metrics.upstreamHealthy.set({ route: r.name, upstream: m.id }, m.available ? 1 : 0);
     metrics.configVersion.set(s.version);
     metrics.configLastReload.set(Date.now() / 1000);
   };
@@ -106,7 +114,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const store: RateLimitStore = config.gateway.redisUrl
     ? createRedisStore({
         url: config.gateway.redisUrl,
-        onError: (err: unknown) => logger.warn({ err }, 'rate-limit store unavailable; limiting per process until it is back'),
+        onError: (err: unknown) =>
+          logger.warn({ err }, 'rate-limit store unavailable; limiting per process until it is back'),
       })
     : createMemoryStore();
   const rateLimiter = createRateLimiter(store);
@@ -140,15 +149,23 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const tls = source.tls;
   const httpsAddress = source.listen.https === undefined ? undefined : address(source.listen.https, 'listen.https');
   if (httpsAddress !== undefined && tls === undefined) {
-    throw errors.configInvalid.create(`invalid configuration:\n  ${options.file ?? ''}: listen.https needs a tls section with certificates`);
+    throw errors.configInvalid.create(
+      `invalid configuration:\n  ${options.file ?? ''}: listen.https needs a tls section with certificates`,
+    );
   }
-  const httpHandler = tls?.redirectHttp ? redirectToHttps(httpsAddress?.port) : createHttpProxy({ snapshot: getSnapshot, proto: 'http', rateLimiter, metrics, accessLog });
+  let boundHttpsPort: number | undefined;
+  const httpHandler = tls?.redirectHttp
+    ? redirectToHttps(() => boundHttpsPort)
+    : createHttpProxy({ snapshot: getSnapshot, proto: 'http', rateLimiter, metrics, accessLog });
   const http = instrument(createServer(serverOptions, httpHandler), 'http', 'http');
   const https =
     httpsAddress && tls
       ? instrument(
           createHttpsServer(
-            { ...serverOptions, ...createHttpsServerOptions(createCertificateStore(await loadCertificateFiles(tls.certificates))) },
+            {
+              ...serverOptions,
+              ...createHttpsServerOptions(createCertificateStore(await loadCertificateFiles(tls.certificates))),
+            },
             createHttpProxy({ snapshot: getSnapshot, proto: 'https', rateLimiter, metrics, accessLog }),
           ),
           'https',
@@ -164,6 +181,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       ...(route.sni ?? []).map((s, i) => tcpSet(`${route.name}#sni${String(i)}`, s.upstreams, route.loadBalancing)),
     ];
     for (const s of sets) s.start();
+    const stopSets = () => sets.forEach((s) => s.stop());
     const proxy = await startTcpProxy({
       name: route.name,
       listen: address(route.listen, `tcp.${route.name}.listen`),
@@ -171,9 +189,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       sni: route.sni?.map((s, i) => ({ host: s.host, upstreams: sets[i + (route.upstreams ? 1 : 0)]! })),
       connectTimeoutMs: route.connectTimeoutMs,
       idleTimeoutMs: route.idleTimeoutMs,
-      onConnection: (event: { outcome: string }) => metrics.tcpConnections.inc({ listener: route.name, outcome: event.outcome }),
+      onConnection: (event) => metrics.tcpConnections.inc({ listener: route.name, outcome: event.outcome }),
+    }).catch((err: unknown) => {
+      stopSets();
+      throw err;
     });
-    return { config: route, port: proxy.port, close: (grace) => proxy.close(grace), stop: () => sets.forEach((s) => s.stop()) };
+    return { config: route, port: proxy.port, close: (grace) => proxy.close(grace), stop: stopSets };
   };
   const closeTcp = async (l: TcpListener, graceMs: number) => {
     await l.close(graceMs);
@@ -182,18 +203,30 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const started: Array<() => Promise<void>> = [];
   try {
-    const opsPort = await listen(ops, address(source.listen.ops, 'listen.ops') ?? config.gateway.opsListen, 'gateway.opsListen');
+    const opsPort = await listen(
+      ops,
+      address(source.listen.ops, 'listen.ops') ?? config.gateway.opsListen,
+      'gateway.opsListen',
+    );
     started.push(() => drain(ops, 0));
-    const httpPort = await listen(http, address(source.listen.http, 'listen.http') ?? config.gateway.httpListen, 'gateway.httpListen');
+    const httpPort = await listen(
+      http,
+      address(source.listen.http, 'listen.http') ?? config.gateway.httpListen,
+      'gateway.httpListen',
+    );
     started.push(() => drain(http, 0));
     const httpsPort = https && httpsAddress ? await listen(https, httpsAddress, 'listen.https') : undefined;
+    boundHttpsPort = httpsPort;
     if (https) started.push(() => drain(https, 0));
     for (const route of source.tcp) tcpListeners.set(route.name, await startTcp(route));
     activateSnapshot(snapshot);
     published(snapshot);
     metrics.configReloads.inc({ result: 'success' });
     ready = true;
-    logger.info({ httpPort, httpsPort, opsPort, routes: snapshot.routes.length, tcp: tcpListeners.size, file: options.file }, 'gateway listening');
+    logger.info(
+      { httpPort, httpsPort, opsPort, routes: snapshot.routes.length, tcp: tcpListeners.size, file: options.file },
+      'gateway listening',
+    );
 
     let reloading = Promise.resolve<Awaited<ReturnType<RunningGateway['reload']>>>({ ok: true, version: 1 });
     const reloadOnce = async (): Promise<Awaited<ReturnType<RunningGateway['reload']>>> => {
@@ -207,7 +240,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
             await closeTcp(l, config.gateway.drainTimeoutMs);
           }
         }
-        for (const route of next.tcp) if (!tcpListeners.has(route.name)) tcpListeners.set(route.name, await startTcp(route));
+        for (const route of next.tcp)
+          if (!tcpListeners.has(route.name)) tcpListeners.set(route.name, await startTcp(route));
         const previous = snapshot;
         activateSnapshot(next);
         snapshot = next;
@@ -271,17 +305,23 @@ function address(text: string | undefined, field: string): ListenAddress | undef
 function address(text: string | undefined, field: string): ListenAddress | undefined {
   if (text === undefined) return undefined;
   const parsed = parseListenAddress(text);
-  if (parsed === undefined) throw errors.configInvalid.create(`invalid configuration:\n  ${field}: expected host:port, got "${text}"`);
+  if (parsed === undefined)
+    throw errors.configInvalid.create(`invalid configuration:\n  ${field}: expected host:port, got "${text}"`);
   return parsed;
 }
 
-function tcpSet(name: string, upstreams: TcpRouteConfig['upstreams'] & object, loadBalancing: TcpRouteConfig['loadBalancing']) {
+function tcpSet(
+  name: string,
+  upstreams: TcpRouteConfig['upstreams'] & object,
+  loadBalancing: TcpRouteConfig['loadBalancing'],
+) {
   return createUpstreamSet({
     name,
     loadBalancing,
     members: upstreams.map((u) => {
       const parsed = parseListenAddress(u.address);
-      if (parsed === undefined || parsed.host === '') throw new TypeError(`${name}: upstream address "${u.address}" needs a host`);
+      if (parsed === undefined || parsed.host === '')
+        throw new TypeError(`${name}: upstream address "${u.address}" needs a host`);
       return { id: u.address, host: parsed.host, port: parsed.port, weight: u.weight };
     }),
   });

@@ -84,7 +84,10 @@ export function compileSnapshot(source: GatewayFileConfig, version: number, deps
           deps.onAvailabilityChange(config.name, member, available, reason),
       }),
       dispatcher: deps.dispatcherFor(config.timeouts.connectMs),
-      rateLimit: config.rateLimit && { ratePerSecond: config.rateLimit.requestsPerSecond, burst: config.rateLimit.burst },
+      rateLimit: config.rateLimit && {
+        ratePerSecond: config.rateLimit.requestsPerSecond,
+        burst: config.rateLimit.burst,
+      },
       cors: config.cors && compileCors(config.cors),
       securityHeaders: securityHeaderList(config.securityHeaders),
       hsts: config.securityHeaders.hsts ? `max-age=${String(hstsMaxAge)}` : undefined,

@@ -28,7 +28,15 @@ describe('loadConfig', () => {
       databaseUrl: undefined,
       log: { level: 'info', format: 'auto' },
       admin: { listen: { host: '127.0.0.1', port: 8080 } },
-      gateway: { httpListen: { host: '', port: 8000 }, opsListen: { host: '127.0.0.1', port: 9090 } },
+      gateway: {
+        httpListen: { host: '', port: 8000 },
+        accessLog: true,
+        requestHeadTimeoutMs: 10_000,
+        maxHeaderBytes: 16_384,
+        drainTimeoutMs: 3000,
+        redisUrl: undefined,
+        opsListen: { host: '127.0.0.1', port: 9090 },
+      },
       configFile: undefined,
     });
     expect(Object.isFrozen(config)).toBe(true);
@@ -105,6 +113,31 @@ describe('loadConfig', () => {
     expect(loadConfig({ env: { DATABASE_URL: 'postgresql://u:p@db:5432/x' } }).databaseUrl).toBe(
       'postgresql://u:p@db:5432/x',
     );
+  });
+});
+
+describe('gateway settings', () => {
+  it('parses booleans, numbers and a Redis URL from the environment', () => {
+    const config = loadConfig({
+      env: {
+        RUSTRONAUT_GATEWAY_ACCESS_LOG: 'off',
+        RUSTRONAUT_GATEWAY_DRAIN_TIMEOUT_MS: '250',
+        RUSTRONAUT_REDIS_URL: 'redis://127.0.0.1:6379/0',
+      },
+    });
+    expect(config.gateway).toMatchObject({ accessLog: false, drainTimeoutMs: 250, redisUrl: 'redis://127.0.0.1:6379/0' });
+  });
+
+  it.each([
+    ['RUSTRONAUT_GATEWAY_ACCESS_LOG', 'perhaps'],
+    ['RUSTRONAUT_GATEWAY_REQUEST_HEAD_TIMEOUT_MS', '5'],
+    ['RUSTRONAUT_GATEWAY_MAX_HEADER_BYTES', 'lots'],
+    ['RUSTRONAUT_GATEWAY_DRAIN_TIMEOUT_MS', '-1'],
+    ['RUSTRONAUT_REDIS_URL', 'http://cache:6379'],
+  ])('names %s when it is invalid', (name, value) => {
+    const problems = problemsOf(() => loadConfig({ env: { [name]: value } }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${name}: `));
   });
 });
 

@@ -32,7 +32,10 @@ export const httpUpstreamSchema = z
 /** Active health checking of a route's upstreams. */
 export const healthCheckSchema = z
   .strictObject({
-    type: z.enum(['http', 'tcp']).default('http').describe('`http`: GET `path`, healthy on 2xx/3xx; `tcp`: connect only.'),
+    type: z
+      .enum(['http', 'tcp'])
+      .default('http')
+      .describe('`http`: GET `path`, healthy on 2xx/3xx; `tcp`: connect only.'),
     path: z.string().startsWith('/').default('/').describe('Path requested by `http` checks.'),
     intervalMs: positiveInt.min(100).default(5000).describe('Time between checks, in milliseconds.'),
     timeoutMs: positiveInt.default(2000).describe('A check slower than this fails.'),
@@ -44,7 +47,9 @@ export const healthCheckSchema = z
 /** Passive health: eject an upstream after consecutive failed requests. */
 export const passiveHealthSchema = z
   .strictObject({
-    consecutiveFailures: positiveInt.default(5).describe('Connect failures or 5xx answers in a row that eject the upstream.'),
+    consecutiveFailures: positiveInt
+      .default(5)
+      .describe('Connect failures or 5xx answers in a row that eject the upstream.'),
     ejectMs: positiveInt.default(10_000).describe('How long an ejected upstream stays out before it is tried again.'),
   })
   .describe('Passive ejection after consecutive failures.');
@@ -71,7 +76,10 @@ export const timeoutsSchema = z
 export const corsSchema = z
   .strictObject({
     allowOrigins: z.array(z.string().min(1)).min(1).describe('Allowed origins (`https://app.example.com`) or `*`.'),
-    allowMethods: z.array(z.string().regex(/^[A-Z]+$/)).default(['GET', 'HEAD', 'POST']).describe('Allowed methods.'),
+    allowMethods: z
+      .array(z.string().regex(/^[A-Z]+$/))
+      .default(['GET', 'HEAD', 'POST'])
+      .describe('Allowed methods.'),
     allowHeaders: z.array(z.string()).default([]).describe('Allowed request headers.'),
     exposeHeaders: z.array(z.string()).default([]).describe('Response headers the browser may read.'),
     allowCredentials: z.boolean().default(false).describe('Send `Access-Control-Allow-Credentials: true`.'),
@@ -88,21 +96,25 @@ export const securityHeadersSchema = z
       .enum(['DENY', 'SAMEORIGIN', 'off'])
       .default('SAMEORIGIN')
       .describe('`X-Frame-Options` (and the matching CSP `frame-ancestors`), or `off`.'),
-    referrerPolicy: z
-      .string()
-      .default('strict-origin-when-cross-origin')
-      .describe('`Referrer-Policy`, or `off`.'),
+    referrerPolicy: z.string().default('strict-origin-when-cross-origin').describe('`Referrer-Policy`, or `off`.'),
   })
   .describe('Security headers added to responses when the upstream did not set them.');
 
 /** One HTTP route. */
 export const httpRouteSchema = z
   .strictObject({
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a lowercase name (a-z, 0-9, -)').describe('Unique name, used in metrics and logs.'),
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a lowercase name (a-z, 0-9, -)')
+      .describe('Unique name, used in metrics and logs.'),
     match: z
       .strictObject({
         host: hostPattern,
-        pathPrefix: z.string().startsWith('/').default('/').describe('Longest matching prefix wins, on whole segments.'),
+        pathPrefix: z
+          .string()
+          .startsWith('/')
+          .default('/')
+          .describe('Longest matching prefix wins, on whole segments.'),
       })
       .describe('Which requests the route takes.'),
     upstreams: z.array(httpUpstreamSchema).min(1).describe('Servers that answer the route.'),
@@ -122,7 +134,10 @@ export const httpRouteSchema = z
     }),
     cors: corsSchema.optional(),
     allowEncodedSlash: z.boolean().default(false).describe('Pass `%2F` and `%5C` in paths instead of answering 400.'),
-    preserveHost: z.boolean().default(false).describe('Send the client Host header upstream instead of the upstream host.'),
+    preserveHost: z
+      .boolean()
+      .default(false)
+      .describe('Send the client Host header upstream instead of the upstream host.'),
     access: z
       .enum(['public'])
       .describe('Who may use the route. `public`: anyone. Identity-aware access (`protected`) arrives with policies.'),
@@ -140,9 +155,16 @@ export const tcpUpstreamSchema = z
 /** A TCP listener: plain forwarding, or TLS passthrough routed by SNI. */
 export const tcpRouteSchema = z
   .strictObject({
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a lowercase name (a-z, 0-9, -)').describe('Unique name.'),
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a lowercase name (a-z, 0-9, -)')
+      .describe('Unique name.'),
     listen: hostPort,
-    upstreams: z.array(tcpUpstreamSchema).min(1).optional().describe('Where connections go (the default when `sni` is set).'),
+    upstreams: z
+      .array(tcpUpstreamSchema)
+      .min(1)
+      .optional()
+      .describe('Where connections go (the default when `sni` is set).'),
     sni: z
       .array(
         z.strictObject({
@@ -174,7 +196,7 @@ export const tlsSchema = z
         }),
       )
       .min(1)
-      .describe('PEM certificate chains and keys; the served one is chosen by SNI from each certificate\'s names.'),
+      .describe("PEM certificate chains and keys; the served one is chosen by SNI from each certificate's names."),
     redirectHttp: z.boolean().default(false).describe('Answer plain HTTP requests with a 308 to HTTPS.'),
     hstsMaxAgeSeconds: z.number().int().min(0).default(31_536_000).describe('`max-age` of the HSTS header.'),
   })
@@ -196,7 +218,10 @@ export const gatewayFileSchema = z
       .array(z.union([z.cidrv4(), z.cidrv6(), z.ipv4(), z.ipv6()], { error: 'expected an IP address or CIDR' }))
       .default([])
       .describe('CIDRs whose X-Forwarded-For / Forwarded headers are believed; from anyone else they are replaced.'),
-    routes: z.array(httpRouteSchema).default([]).describe('HTTP routes; the most specific host, then the longest path prefix, wins.'),
+    routes: z
+      .array(httpRouteSchema)
+      .default([])
+      .describe('HTTP routes; the most specific host, then the longest path prefix, wins.'),
     tcp: z.array(tcpRouteSchema).default([]).describe('TCP listeners.'),
   })
   .describe('Standalone gateway configuration.');

@@ -99,7 +99,7 @@ export const errors = {
   gatewayUpstreamTimeout: defineError(
     'ERR_GW_UPSTREAM_TIMEOUT',
     504,
-    'The upstream did not send its response head within the route\'s `timeouts.responseHeaderMs`.',
+    "The upstream did not send its response head within the route's `timeouts.responseHeaderMs`.",
   ),
   gatewayNoRoute: defineError('ERR_GW_NO_ROUTE', 404, 'The gateway has no route for the requested host and path.'),
 } as const satisfies Record<string, ErrorDefinition>;

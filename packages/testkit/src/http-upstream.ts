@@ -1,5 +1,11 @@
 import { once } from 'node:events';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 /** A request an {@link HttpUpstream} received. */
@@ -34,7 +40,12 @@ export async function startHttpUpstream(
     ((req: IncomingMessage, res: ServerResponse) => {
       req.resume();
       req.on('end', () => {
-        const body = JSON.stringify({ name: options.name ?? 'upstream', method: req.method, url: req.url, headers: req.headers });
+        const body = JSON.stringify({
+          name: options.name ?? 'upstream',
+          method: req.method,
+          url: req.url,
+          headers: req.headers,
+        });
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
       });
     });

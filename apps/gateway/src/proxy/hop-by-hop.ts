@@ -31,7 +31,8 @@ export function connectionListed(connection: string | string[] | undefined): Set
   let listed: Set<string> | undefined;
   for (const token of text.split(',')) {
     const name = token.trim().toLowerCase();
-    if (name !== '' && name !== 'close' && name !== 'keep-alive' && name !== 'upgrade') (listed ??= new Set()).add(name);
+    if (name !== '' && name !== 'close' && name !== 'keep-alive' && name !== 'upgrade')
+      (listed ??= new Set()).add(name);
   }
   return listed;
 }

@@ -69,12 +69,20 @@ export function createHttpProxy(deps: HttpProxyDeps): Handler {
     );
   };
 
-  const forward = (x: Exchange, route: CompiledRoute, target: string, headers: string[], member: Upstream, retried: boolean) => {
+  const forward = (
+    x: Exchange,
+    route: CompiledRoute,
+    target: string,
+    headers: string[],
+    member: Upstream,
+    retried: boolean,
+  ) => {
     const { req, res } = x;
     const method = req.method ?? 'GET';
-    const hasBody = req.headers['content-length'] !== undefined
-      ? req.headers['content-length'] !== '0'
-      : req.headers['transfer-encoding'] !== undefined;
+    const hasBody =
+      req.headers['content-length'] !== undefined
+        ? req.headers['content-length'] !== '0'
+        : req.headers['transfer-encoding'] !== undefined;
     const upstream = route.targets.get(member.id);
     if (upstream === undefined) throw new Error(`no target for ${member.id}`);
     x.upstream = member;
@@ -174,7 +182,13 @@ export function createHttpProxy(deps: HttpProxyDeps): Handler {
   const proceed = (x: Exchange, route: CompiledRoute, target: string, peer: string, trustedPeer: boolean) => {
     const member = route.upstreams.pick();
     if (member === undefined) {
-      sendProblem(x.req, x.res, errors.gatewayNoHealthyUpstream, `no healthy upstream for route "${route.name}"`, x.requestId);
+      sendProblem(
+        x.req,
+        x.res,
+        errors.gatewayNoHealthyUpstream,
+        `no healthy upstream for route "${route.name}"`,
+        x.requestId,
+      );
       return;
     }
     forward(x, route, target, upstreamHeaders(x, route, peer, trustedPeer), member, false);
@@ -225,7 +239,14 @@ export function createHttpProxy(deps: HttpProxyDeps): Handler {
           return;
         }
         metrics.rateLimited.inc({ route: route.name });
-        sendProblem(req, res, errors.gatewayRateLimited, 'rate limit exceeded', x.requestId, rateLimitHeaders(decision, rule));
+        sendProblem(
+          req,
+          res,
+          errors.gatewayRateLimited,
+          'rate limit exceeded',
+          x.requestId,
+          rateLimitHeaders(decision, rule),
+        );
       },
       (err: unknown) => {
         // The limiter falls back to local buckets on store errors; reaching here is a bug. Fail closed.

@@ -17,7 +17,14 @@ const HEADINGS: Readonly<Record<number, string>> = {
 
 /** The RFC 9457 problem document the gateway sends, as a string. */
 export function problemJson(def: Pick<ErrorDefinition, 'code' | 'status'>, detail: string, requestId: string): string {
-  return JSON.stringify({ type: 'about:blank', title: def.code, status: def.status, code: def.code, detail, requestId });
+  return JSON.stringify({
+    type: 'about:blank',
+    title: def.code,
+    status: def.status,
+    code: def.code,
+    detail,
+    requestId,
+  });
 }
 
 /**

@@ -20,9 +20,21 @@ export interface UpgradeProxyDeps {
   readonly metrics: GatewayMetrics;
 }
 
-const REASONS: Readonly<Record<number, string>> = { 400: 'Bad Request', 404: 'Not Found', 429: 'Too Many Requests', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
+const REASONS: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  429: 'Too Many Requests',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
 
-function refuse(socket: Duplex, def: Pick<ErrorDefinition, 'code' | 'status'>, detail: string, requestId: string): void {
+function refuse(
+  socket: Duplex,
+  def: Pick<ErrorDefinition, 'code' | 'status'>,
+  detail: string,
+  requestId: string,
+): void {
   const body = problemJson(def, detail, requestId);
   socket.end(
     `HTTP/1.1 ${String(def.status)} ${REASONS[def.status] ?? 'Error'}\r\n` +
@@ -81,7 +93,9 @@ export function createUpgradeProxy(deps: UpgradeProxyDeps) {
         count(failure.def.status, route.name);
         refuse(socket, failure.def, failure.detail, requestId);
       };
-      upstream.once('timeout', () => upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'UND_ERR_CONNECT_TIMEOUT' })));
+      upstream.once('timeout', () =>
+        upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'UND_ERR_CONNECT_TIMEOUT' })),
+      );
       upstream.once('error', fail);
       upstream.once('close', release);
       upstream.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => {
@@ -90,7 +104,18 @@ export function createUpgradeProxy(deps: UpgradeProxyDeps) {
         count(101, route.name);
         // From here on, idleness is what ends a quiet connection.
         upstream.setTimeout(route.config.timeouts.idleMs, () => upstream.destroy());
-        upstream.write(handshake(req, routed.target, target.basePath, requestId, routed, deps.proto, route.config.preserveHost, member.host));
+        upstream.write(
+          handshake(
+            req,
+            routed.target,
+            target.basePath,
+            requestId,
+            routed,
+            deps.proto,
+            route.config.preserveHost,
+            member.host,
+          ),
+        );
         if (head.length > 0) upstream.write(head);
         upstream.pipe(socket);
         socket.pipe(upstream);
