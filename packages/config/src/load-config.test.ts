@@ -125,7 +125,11 @@ describe('gateway settings', () => {
         RUSTRONAUT_REDIS_URL: 'redis://127.0.0.1:6379/0',
       },
     });
-    expect(config.gateway).toMatchObject({ accessLog: false, drainTimeoutMs: 250, redisUrl: 'redis://127.0.0.1:6379/0' });
+    expect(config.gateway).toMatchObject({
+      accessLog: false,
+      drainTimeoutMs: 250,
+      redisUrl: 'redis://127.0.0.1:6379/0',
+    });
   });
 
   it.each([
