@@ -1,6 +1,7 @@
 import { loadConfig } from '@rustronaut/config';
 import { createLogger, createMetricsRegistry } from '@rustronaut/observability';
 import { request } from 'node:http';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type RunningGateway } from './index.js';
 
@@ -131,5 +132,46 @@ describe('gateway shutdown', () => {
     await gw.close();
     await expect(send(gw.httpPort, '/')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     await expect(send(gw.opsPort, '/healthz')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+});
+
+describe('access log', () => {
+  it('writes one JSON line per request without cookies, credentials or the query string', async () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(...chunk.toString().split('\n').filter(Boolean));
+        done();
+      },
+    });
+    const gw = await startGateway({
+      config: configWith({ RUSTRONAUT_GATEWAY_ACCESS_LOG: 'true' }),
+      logger: createLogger({ level: 'info', format: 'json', destination }),
+      metrics: createMetricsRegistry({ role: 'g', version: 't' }),
+    });
+    try {
+      await send(gw.httpPort, '/private/page?token=s3cret', {
+        host: 'app.example.com',
+        cookie: 'session=hunter2',
+        authorization: 'Bearer hunter2',
+        'x-request-id': 'log-1',
+      });
+      await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      await gw.close();
+    }
+    const access = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['log'] === 'access');
+    expect(access).toHaveLength(1);
+    expect(access[0]).toMatchObject({
+      msg: 'request',
+      requestId: 'log-1',
+      route: 'none',
+      method: 'GET',
+      host: 'app.example.com',
+      path: '/private/page',
+      status: 404,
+      client: '127.0.0.1',
+    });
+    expect(lines.join('\n')).not.toMatch(/hunter2|s3cret/);
   });
 });
