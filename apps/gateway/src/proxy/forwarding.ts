@@ -10,11 +10,12 @@ export interface TrustedProxies {
 export function compileTrustedProxies(cidrs: readonly string[]): TrustedProxies {
   const list = new BlockList();
   cidrs.forEach((entry, i) => {
-    const [address = '', prefixText] = entry.split('/');
+    const parts = entry.split('/');
+    const [address = '', prefixText] = parts;
     const type = isIPv6(address) ? 'ipv6' : 'ipv4';
     const max = type === 'ipv6' ? 128 : 32;
     const prefix = prefixText === undefined ? max : Number(prefixText);
-    if (!Number.isInteger(prefix) || prefix < 0 || prefix > max || (prefixText !== undefined && prefixText === '')) {
+    if (parts.length > 2 || prefixText === '' || !Number.isInteger(prefix) || prefix < 0 || prefix > max) {
       throw new TypeError(`trustedProxies[${String(i)}]: expected a CIDR such as 10.0.0.0/8, got "${entry}"`);
     }
     try {
