@@ -4,7 +4,7 @@
 // builds first); it takes about three minutes. README.md beside this file says how to read it.
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { connect, createServer as createNetServer } from 'node:net';
 import { cpus, release, tmpdir } from 'node:os';
@@ -44,10 +44,14 @@ const tmp = mkdtempSync(join(tmpdir(), 'rustronaut-bench-'));
 /** The temp dir (configs, process logs) is kept after a failure, for the post-mortem. */
 let keepTmp = false;
 
-/** Spawns a tracked child in the temp dir; its stderr goes to `<name>.log` there. */
+/** Spawns a tracked child in the temp dir; stderr goes to `<name>.log` there, stdout to `stdout` ('ignore', 'pipe', a file). */
 function startProcess(name, command, args, { env = process.env, stdout = 'ignore' } = {}) {
   const stderr = openSync(join(tmp, `${name}.log`), 'a');
-  const child = spawn(command, args, { cwd: tmp, env, stdio: ['ignore', stdout, stderr] });
+  const out = stdout === 'ignore' || stdout === 'pipe' ? stdout : openSync(stdout, 'w');
+  const child = spawn(command, args, { cwd: tmp, env, stdio: ['ignore', out, stderr] });
+  // The child has its own copies of these descriptors.
+  closeSync(stderr);
+  if (typeof out === 'number') closeSync(out);
   children.add(child);
   child.once('exit', () => children.delete(child));
   child.once('error', () => children.delete(child));
@@ -253,10 +257,12 @@ tcp:
     RUSTRONAUT_GATEWAY_ACCESS_LOG: String(accessLog),
     RUSTRONAUT_LOG_FORMAT: 'json',
   };
-  const devNull = openSync('/dev/null', 'w');
-  const child = startProcess('gateway', process.execPath, [CLI, 'gateway', '--config', file], { env, stdout: devNull });
+  const child = startProcess('gateway', process.execPath, [CLI, 'gateway', '--config', file], {
+    env,
+    stdout: '/dev/null',
+  });
   await waitFor('gateway', async () => (await httpStatus(`http://127.0.0.1:${opsPort}/readyz`)) === 200, { child });
-  return { name: 'gateway', port: httpPort, pid: child.pid, stop: () => stopProcess(child) };
+  return { name: 'gateway', port: httpPort, opsPort, pid: child.pid, stop: () => stopProcess(child) };
 }
 
 // --- measurements -----------------------------------------------------------------------------------------------
@@ -319,16 +325,29 @@ async function measureLarge(target) {
   return row;
 }
 
-function rssBytes(pid) {
-  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!kb) throw new Error(`no VmRSS for pid ${pid}`);
-  return Number(kb[1]) * 1024;
+/**
+ * The gateway's memory: VmRSS (what the targets are about) and RssAnon (VmRSS less the mapped node binary and
+ * libraries, which other processes share) from /proc, then the V8 heap from its own /metrics.
+ */
+async function readMemory(gateway) {
+  const status = readFileSync(`/proc/${gateway.pid}/status`, 'utf8');
+  const kB = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1]) * 1024;
+  const metrics = await (await fetch(`http://127.0.0.1:${gateway.opsPort}/metrics`)).text();
+  const gauge = (name) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1]);
+  return {
+    rssBytes: kB('VmRSS'),
+    rssAnonBytes: kB('RssAnon'),
+    heapUsedBytes: gauge('rustronaut_nodejs_heap_size_used_bytes'),
+    heapTotalBytes: gauge('rustronaut_nodejs_heap_size_total_bytes'),
+  };
 }
 
-/** RSS of an idle process, after a second for in-flight work to settle. */
-async function measureIdleRss(pid) {
+/** Memory of the idle gateway, after a second for in-flight work to settle. */
+async function measureIdleMemory(gateway, when) {
   await sleep(1000);
-  return rssBytes(pid);
+  const mem = await readMemory(gateway);
+  console.log(`  gateway memory ${when}: ${formatMemory(mem)}`);
+  return mem;
 }
 
 /** Opens one keep-alive connection, sends one GET and reads the whole response; resolves with the open socket. */
@@ -354,8 +373,8 @@ function openKeepAlive(port) {
   });
 }
 
-/** RSS while the gateway holds 1,000 open keep-alive client connections (opened 100 at a time). */
-async function measureHeldRss(gateway) {
+/** Memory while the gateway holds 1,000 open keep-alive client connections (opened 100 at a time). */
+async function measureHeldMemory(gateway) {
   const sockets = [];
   let failed = 0;
   try {
@@ -367,10 +386,8 @@ async function measureHeldRss(gateway) {
       }
     }
     await sleep(1000);
-    const held = { connections: sockets.length, failed, rssBytes: rssBytes(gateway.pid) };
-    console.log(
-      `  gateway RSS holding ${held.connections} connections (${failed} failed): ${fixed(held.rssBytes / MB, 1)} MB`,
-    );
+    const held = { connections: sockets.length, failed, ...(await readMemory(gateway)) };
+    console.log(`  gateway memory holding ${held.connections} connections (${failed} failed): ${formatMemory(held)}`);
     return held;
   } finally {
     for (const socket of sockets) socket.destroy();
@@ -379,14 +396,9 @@ async function measureHeldRss(gateway) {
 
 /** Starts a one-test iperf3 server and resolves once it says it listens. */
 async function startIperfServer(port) {
-  const child = startProcess(
-    'iperf3-server',
-    'iperf3',
-    ['-s', '-1', '--forceflush', '-B', '127.0.0.1', '-p', String(port)],
-    {
-      stdout: 'pipe',
-    },
-  );
+  // --forceflush: iperf3 buffers its output when it is not a terminal, and we wait for its first line.
+  const args = ['-s', '-1', '--forceflush', '-B', '127.0.0.1', '-p', String(port)];
+  const child = startProcess('iperf3-server', 'iperf3', args, { stdout: 'pipe' });
   let output = '';
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (chunk) => (output += chunk));
@@ -414,6 +426,11 @@ async function measureTcp(label, connectPort, serverPort) {
 
 const ms = (v) => (v === undefined ? 'n/a' : `${v.toFixed(3)} ms`);
 const fixed = (v, digits = 2) => (v === undefined ? 'n/a' : v.toFixed(digits));
+
+function formatMemory(m) {
+  const mb = (bytes) => `${fixed(bytes / MB, 1)} MB`;
+  return `RSS ${mb(m.rssBytes)} (anonymous ${mb(m.rssAnonBytes)}), V8 heap ${mb(m.heapUsedBytes)} used of ${mb(m.heapTotalBytes)}`;
+}
 
 function formatRow(r) {
   const errors = r.non2xx + r.socketErrors > 0 ? `  errors: ${r.non2xx} non-2xx, ${r.socketErrors} socket` : '';
@@ -454,13 +471,13 @@ function evaluate(results) {
       unit: ' ms',
       detail: ` (gateway ${ms(gw1.p50Ms)}, direct ${ms(direct1.p50Ms)})`,
     }),
-    check('RSS idle after warm-up', results.rss.idleAfterWarmupBytes / MB, TARGETS.rssIdleMB, {
+    check('RSS idle after warm-up', results.memory.idleAfterWarmup.rssBytes / MB, TARGETS.rssIdleMB, {
       atMost: true,
       unit: ' MB',
     }),
     check(
       `RSS holding ${HELD_CONNECTIONS} keep-alive client connections`,
-      results.rss.held.rssBytes / MB,
+      results.memory.held.rssBytes / MB,
       TARGETS.rssHeldMB,
       { atMost: true, unit: ' MB' },
     ),
@@ -488,12 +505,11 @@ function printReport(results) {
   }
   for (const row of results.tcp)
     console.log(`${row.target.padEnd(28)} ${'tcp'.padStart(5)} ${row.gbps.toFixed(2).padStart(10)} Gbit/s`);
-  const { rss } = results;
-  console.log(
-    `\ngateway RSS: ${fixed(rss.idleAfterWarmupBytes / MB, 1)} MB idle after warm-up, ` +
-      `${fixed(rss.idleAfterLoadBytes / MB, 1)} MB idle after the load runs, ` +
-      `${fixed(rss.held.rssBytes / MB, 1)} MB holding ${rss.held.connections} keep-alive client connections`,
-  );
+  const { memory } = results;
+  console.log('\ngateway memory:');
+  console.log(`  idle after warm-up            ${formatMemory(memory.idleAfterWarmup)}`);
+  console.log(`  idle after the load runs      ${formatMemory(memory.idleAfterLoad)}`);
+  console.log(`  holding ${memory.held.connections} connections     ${formatMemory(memory.held)}`);
   console.log('\nratios:');
   for (const [name, value] of Object.entries(results.ratios)) console.log(`  ${name}: ${fixed(value)}`);
   console.log('\ntargets:');
@@ -535,7 +551,7 @@ async function main() {
     referenceProxy: withNginx ? 'nginx, 1 worker, keepalive 64' : undefined,
     runs: [],
     tcp: [],
-    rss: {},
+    memory: {},
   };
 
   const upstream = await startUpstream(ports.upstream);
@@ -551,19 +567,20 @@ async function main() {
   };
   let gateway = await startGateway({ ...gatewayPorts, accessLog: true });
 
+  const gatewayTarget = { label: 'gateway', port: gateway.port };
   const targets = [
     { label: 'direct upstream', port: upstream.port },
     ...(proxy ? [{ label: 'nginx proxy', port: proxy.port }] : []),
-    { label: 'gateway', port: gateway.port, pid: gateway.pid },
+    gatewayTarget,
   ];
   console.log('small responses:');
   for (const target of targets) {
     await warmUp(target);
-    if (target.pid !== undefined) results.rss.idleAfterWarmupBytes = await measureIdleRss(target.pid);
+    if (target === gatewayTarget) results.memory.idleAfterWarmup = await measureIdleMemory(gateway, 'after warm-up');
     results.runs.push(...(await measureSmall(target)));
   }
-  results.rss.idleAfterLoadBytes = await measureIdleRss(gateway.pid);
-  results.rss.held = await measureHeldRss(gateway);
+  results.memory.idleAfterLoad = await measureIdleMemory(gateway, 'after the load runs');
+  results.memory.held = await measureHeldMemory(gateway);
 
   console.log('1 MiB bodies:');
   for (const target of targets) results.runs.push(await measureLarge(target));
