@@ -1,7 +1,5 @@
-import { startAdmin, openMigratedDatabase } from '@rustronaut/admin';
 import { describeConfig, loadConfig } from '@rustronaut/config';
 import { isAppError } from '@rustronaut/errors';
-import { checkGatewayFile, startGateway } from '@rustronaut/gateway';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, type CliIo } from './io.js';
@@ -15,10 +13,22 @@ const shutdownDeadline = (rt: Runtime) => rt.config.gateway.drainTimeoutMs + 200
 
 /** Starts the admin and says where it listens. */
 const adminStep = (rt: Runtime, what: string) => async () => {
+  const { startAdmin } = await import('@rustronaut/admin');
   const admin = await startAdmin({ ...rt, version: VERSION });
   rt.logger.info({ url: admin.url }, `${what} at ${admin.url}`);
   return admin;
 };
+
+/**
+ * Starts the gateway. Apps are imported when a command needs them, so `rustronaut gateway` never loads the
+ * admin (Fastify, PGlite, Drizzle): the data plane has a memory budget.
+ */
+const gatewayStep =
+  (rt: Runtime, file: { file?: string | undefined; watchFile?: boolean } = {}) =>
+  async () => {
+    const { startGateway } = await import('@rustronaut/gateway');
+    return startGateway({ ...rt, ...file });
+  };
 
 /** Builds the `rustronaut` command tree. Actions resolve when the command is done. */
 export function createProgram(io: CliIo): Command {
@@ -38,7 +48,7 @@ export function createProgram(io: CliIo): Command {
       await serveUntilSignal(
         io,
         rt.logger,
-        [adminStep(rt, 'admin API and console'), () => startGateway(rt)],
+        [adminStep(rt, 'admin API and console'), gatewayStep(rt)],
         shutdownDeadline(rt),
       );
     });
@@ -65,7 +75,7 @@ export function createProgram(io: CliIo): Command {
         rt.logger,
         [
           async () => {
-            const gateway = await startGateway({ ...rt, file: opts.config, watchFile: opts.watch });
+            const gateway = await gatewayStep(rt, { file: opts.config, watchFile: opts.watch })();
             io.onReload(() => void gateway.reload());
             return gateway;
           },
@@ -80,6 +90,7 @@ export function createProgram(io: CliIo): Command {
     .addOption(configOption())
     .action(async (opts: { config?: string }) => {
       const rt = createRuntime(io, opts.config, 'migrate');
+      const { openMigratedDatabase } = await import('@rustronaut/admin');
       const database = await openMigratedDatabase(rt.config, rt.logger);
       await database.close();
     });
@@ -97,6 +108,7 @@ export function createProgram(io: CliIo): Command {
       io.stdout.write(`configuration OK${config.configFile ? ` (${config.configFile})` : ''}\n`);
       if (opts.gateway !== undefined) {
         const file = resolve(io.cwd, opts.gateway);
+        const { checkGatewayFile } = await import('@rustronaut/gateway');
         const summary = await checkGatewayFile(file);
         io.stdout.write(`gateway file OK (${file}): ${summary}\n`);
       }

@@ -12,11 +12,11 @@ import { emptyGatewayConfig, loadGatewayFile } from './file-config/load-gateway-
 import { createGatewayMetrics, type GatewayMetrics } from './gateway-metrics.js';
 import { drain, listen } from './listen.js';
 import { createOpsServer } from './ops-server.js';
+import { createAccessLog } from './proxy/access-log.js';
 import { createHttpProxy } from './proxy/http-proxy.js';
 import { createUpgradeProxy } from './proxy/upgrade-proxy.js';
 import { createMemoryStore } from './rate-limit/memory-store.js';
 import { createRateLimiter } from './rate-limit/rate-limiter.js';
-import { createRedisStore } from './rate-limit/redis-store.js';
 import type { RateLimitStore } from './rate-limit/types.js';
 import { activateSnapshot, compileSnapshot, retireSnapshot, type Snapshot } from './snapshot.js';
 import { startTcpProxy } from './tcp/tcp-proxy.js';
@@ -68,7 +68,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const { config } = options;
   const logger = options.logger.child({ component: 'gateway' });
   const metrics = createGatewayMetrics(options.metrics);
-  const accessLog = config.gateway.accessLog ? logger.child({ log: 'access' }) : undefined;
+  const accessLog = config.gateway.accessLog ? createAccessLog(logger) : undefined;
 
   const dispatchers = new Map<number, Agent>();
   const dispatcherFor = (connectMs: number): Dispatcher => {
@@ -111,8 +111,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     metrics.configLastReload.set(Date.now() / 1000);
   };
 
+  // ioredis is loaded only when a Redis URL is configured: it costs memory every gateway would pay otherwise.
   const store: RateLimitStore = config.gateway.redisUrl
-    ? createRedisStore({
+    ? (await import('./rate-limit/redis-store.js')).createRedisStore({
         url: config.gateway.redisUrl,
         onError: (err: unknown) =>
           logger.warn({ err }, 'rate-limit store unavailable; limiting per process until it is back'),

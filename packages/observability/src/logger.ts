@@ -1,5 +1,6 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import { createRequire } from 'node:module';
+import type PinoPretty from 'pino-pretty';
 
 /** Logger options, usually `config.log`. */
 export interface LoggerOptions {
@@ -29,7 +30,9 @@ export function createLogger(options: LoggerOptions): Logger {
   const destination = options.destination ?? pino.destination({ fd: 1, sync: false });
   const isTTY = options.destination ? options.destination.isTTY === true : process.stdout.isTTY;
   const usePretty = options.format === 'pretty' || (options.format === 'auto' && isTTY);
-  const stream = usePretty
+  // pino-pretty is loaded only when used: JSON-logging processes (the gateway) should not pay for it.
+  const pretty = usePretty ? (createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty) : undefined;
+  const stream = pretty
     ? pretty({ destination, colorize: isTTY, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
     : destination;
   return pino(
