@@ -23,6 +23,7 @@ let bulk: Awaited<ReturnType<typeof startBulk>>;
 let ws: WebSocketServer;
 let slow: HttpUpstream;
 let gw: TestGateway;
+let wsPort: number;
 
 async function startBulk() {
   const big = pattern(10 * MiB);
@@ -55,11 +56,11 @@ beforeAll(async () => {
   ws = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   await once(ws, 'listening');
   ws.on('connection', (sock, req) => {
-    sock.send(`hello ${String(req.headers['x-forwarded-for'] ?? '?')}`);
+    sock.send(`hello ${String(req.headers['x-forwarded-for'] ?? '?')} via ${String(req.headers.host)}`);
     sock.on('message', (data, binary) => sock.send(data, { binary }));
   });
   slow = await startHttpUpstream({ name: 'slow', handler: (_req, res) => setTimeout(() => res.end('late'), 2000) });
-  const wsPort = (ws.address() as { port: number }).port;
+  wsPort = (ws.address() as { port: number }).port;
   gw = await startTestGateway(`
 trustedProxies: [10.0.0.0/8]
 routes:
@@ -233,7 +234,25 @@ describe('WebSocket', () => {
     });
     await done;
     client.close();
-    expect(messages).toEqual(['hello 127.0.0.1', 'ping', 'bin:010203']);
+    expect(messages).toEqual([`hello 127.0.0.1 via 127.0.0.1:${String(wsPort)}`, 'ping', 'bin:010203']);
+  });
+
+  it('answers 502 when the upstream of an upgrade cannot be reached', async () => {
+    const answer = await rawExchange(
+      gw.httpPort,
+      'GET / HTTP/1.1\r\nHost: down.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    );
+    expect(statusOf(answer)).toBe(502);
+    expect(answer).toContain('ERR_GW_UPSTREAM_CONNECT');
+  });
+
+  it('refuses upgrades to anything but WebSocket', async () => {
+    const answer = await rawExchange(
+      gw.httpPort,
+      'GET / HTTP/1.1\r\nHost: ws.test\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n',
+    );
+    expect(statusOf(answer)).toBe(400);
+    expect(answer).toContain('only WebSocket upgrades are supported');
   });
 
   it('refuses an upgrade for an unknown host', async () => {

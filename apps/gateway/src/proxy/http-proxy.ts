@@ -185,7 +185,7 @@ export function createHttpProxy(deps: HttpProxyDeps): Handler {
       {
         origin: upstream.origin,
         path: upstream.basePath + target,
-        method: (req.method ?? 'GET'),
+        method: req.method ?? 'GET',
         headers,
         body: hasBody ? req : null,
         headersTimeout: route.config.timeouts.responseHeaderMs,

@@ -113,7 +113,7 @@ export function createUpgradeProxy(deps: UpgradeProxyDeps) {
             routed,
             deps.proto,
             route.config.preserveHost,
-            member.host,
+            url.host,
           ),
         );
         if (head.length > 0) upstream.write(head);
