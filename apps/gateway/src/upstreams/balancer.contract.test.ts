@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { fakeMember } from '../../test/fake-member.js';
 import { createBalancer } from './create-balancer.js';
 import type { Balancer, LoadBalancing, Upstream } from './types.js';
 
@@ -7,16 +8,7 @@ import type { Balancer, LoadBalancing, Upstream } from './types.js';
 
 const kinds: readonly LoadBalancing[] = ['round-robin', 'weighted', 'least-connections'];
 
-const member = (id: string, weight = 1, active = 0): Upstream => ({
-  id,
-  host: '127.0.0.1',
-  port: 8000,
-  weight,
-  active,
-  available: true,
-  acquire: () => () => undefined,
-  report: () => undefined,
-});
+const member = fakeMember;
 
 /** Picks `count` times from `members`, checks each pick is one of them, and counts the picks per id. */
 function tally(balancer: Balancer, members: readonly Upstream[], count: number): Map<string, number> {

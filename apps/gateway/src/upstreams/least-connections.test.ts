@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { fakeMember } from '../../test/fake-member.js';
 import { createLeastConnectionsBalancer } from './least-connections.js';
-import type { Upstream } from './types.js';
 
-/** A member whose `active` the test sets, as acquire/release would. */
-const member = (id: string, weight = 1, active = 0): Upstream & { active: number } => ({
-  id,
-  host: '127.0.0.1',
-  port: 8000,
-  weight,
-  active,
-  available: true,
-  acquire: () => () => undefined,
-  report: () => undefined,
-});
+const member = fakeMember;
 
 describe('least-connections balancer', () => {
   it('prefers the idle member', () => {

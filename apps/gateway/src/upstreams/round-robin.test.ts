@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { fakeMember } from '../../test/fake-member.js';
 import { createRoundRobinBalancer } from './round-robin.js';
 import type { Upstream } from './types.js';
 
-const member = (id: string, weight = 1): Upstream => ({
-  id,
-  host: '127.0.0.1',
-  port: 8000,
-  weight,
-  active: 0,
-  available: true,
-  acquire: () => () => undefined,
-  report: () => undefined,
-});
+const member = fakeMember;
 
 const picks = (members: readonly Upstream[], count: number, balancer = createRoundRobinBalancer()): string => {
   let order = '';

@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Upstream } from './types.js';
+import { fakeMember } from '../../test/fake-member.js';
 import { createWeightedBalancer } from './weighted.js';
 
-const member = (id: string, weight = 1): Upstream => ({
-  id,
-  host: '127.0.0.1',
-  port: 8000,
-  weight,
-  active: 0,
-  available: true,
-  acquire: () => () => undefined,
-  report: () => undefined,
-});
+const member = fakeMember;
 
 /** mulberry32: a small seeded generator, so the ratio below is the same on every run. */
 function seeded(seed: number): () => number {
