@@ -132,3 +132,43 @@ describe('admin error handling', () => {
     expect(JSON.stringify(body)).not.toContain('secret internal detail');
   });
 });
+
+describe('OpenAPI', () => {
+  it('serves an OpenAPI 3.1 document generated from the route schemas', async () => {
+    const res = await fetch(`${base}/api/openapi.json`);
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as {
+      openapi: string;
+      info: { version: string };
+      paths: Record<
+        string,
+        Record<string, { responses?: Record<string, { content?: Record<string, { schema?: unknown }> }> }>
+      >;
+    };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.info.version).toBe('1.2.3');
+    const version = doc.paths['/api/v1/version']?.['get']?.responses?.['200']?.content?.['application/json']?.schema;
+    expect(version).toMatchObject({
+      type: 'object',
+      required: expect.arrayContaining(['name', 'version', 'node', 'database']) as unknown,
+    });
+    expect(doc.paths['/']).toBeUndefined(); // the placeholder page is not API
+  });
+
+  it('documents a response schema for every API operation', async () => {
+    const doc = (await (await fetch(`${base}/api/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { responses?: Record<string, unknown> }>>;
+    };
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      if (path.startsWith('/api/v1/test/')) continue; // this file's own fixtures
+      for (const [method, op] of Object.entries(ops)) expect(op.responses?.['200'], `${method} ${path}`).toBeDefined();
+    }
+  });
+
+  it('serves the docs UI with a strict Content-Security-Policy', async () => {
+    const res = await fetch(`${base}/api/docs`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('swagger');
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+  });
+});

@@ -1,7 +1,9 @@
 import type { Database } from '@rustronaut/db';
 import type { Logger } from '@rustronaut/observability';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import { systemRoutes } from './modules/system/routes.js';
 import { registerErrorHandling } from './plugins/errors.js';
@@ -38,6 +40,20 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     reply.header('x-request-id', request.id);
   });
   registerErrorHandling(app);
-  app.register(systemRoutes({ version: deps.version, database: deps.database }));
+  // OpenAPI comes from the routes' own zod schemas: one source for validation, types and docs.
+  void app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Rustronaut admin API',
+        version: deps.version,
+        description: 'Errors are RFC 9457 problem documents with a stable `code` (see docs/errors.md).',
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  void app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+  app.get('/api/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  void app.register(systemRoutes({ version: deps.version, database: deps.database }));
   return app;
 }

@@ -23,14 +23,20 @@ const PLACEHOLDER_PAGE = `<!doctype html>
 export function systemRoutes(deps: SystemRoutesDeps) {
   return (app: FastifyInstance): void => {
     const r = app.withTypeProvider<ZodTypeProvider>();
-    r.get('/healthz', { schema: { response: { 200: healthResponse } } }, () => ({ status: 'ok' as const }));
-    r.get('/api/v1/version', { schema: { response: { 200: versionResponse } } }, () => ({
-      name: 'rustronaut' as const,
-      version: deps.version,
-      node: process.versions.node,
-      database: deps.database.driver,
+    r.get('/healthz', { schema: { summary: 'Liveness', tags: ['system'], response: { 200: healthResponse } } }, () => ({
+      status: 'ok' as const,
     }));
-    r.get('/', (_request, reply) =>
+    r.get(
+      '/api/v1/version',
+      { schema: { summary: 'Version', tags: ['system'], response: { 200: versionResponse } } },
+      () => ({
+        name: 'rustronaut' as const,
+        version: deps.version,
+        node: process.versions.node,
+        database: deps.database.driver,
+      }),
+    );
+    r.get('/', { schema: { hide: true } }, (_request, reply) =>
       reply
         .type('text/html; charset=utf-8')
         .header('content-security-policy', "default-src 'none'; base-uri 'none'; frame-ancestors 'none'")
