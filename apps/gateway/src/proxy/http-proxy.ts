@@ -273,6 +273,8 @@ export function createHttpProxy(deps: HttpProxyDeps): Handler {
   };
 }
 
+const uncork = (res: ServerResponse) => res.uncork();
+
 /**
  * One upstream request, as an undici dispatch handler: the response head and body are written to the client as
  * they arrive, with backpressure (the upstream read pauses while the client socket is full).
@@ -307,7 +309,11 @@ class UpstreamRequest implements Dispatcher.DispatchHandler {
   onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
     if (status < 200) return; // 1xx informational: the client gets the final response only
     this.member.report(status < 500);
-    this.x.res.writeHead(status, this.headersFor(headers));
+    const { res } = this.x;
+    // Head, body and end of a small response usually arrive in one tick: cork so they leave in one write.
+    res.cork();
+    process.nextTick(uncork, res);
+    res.writeHead(status, this.headersFor(headers));
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
