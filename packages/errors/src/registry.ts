@@ -102,6 +102,41 @@ export const errors = {
     "The upstream did not send its response head within the route's `timeouts.responseHeaderMs`.",
   ),
   gatewayNoRoute: defineError('ERR_GW_NO_ROUTE', 404, 'The gateway has no route for the requested host and path.'),
+  wgKeyInvalid: defineError(
+    'ERR_WG_KEY_INVALID',
+    400,
+    'A WireGuard key is not 32 bytes in canonical base64 (44 characters ending in `=`, as `wg genkey` prints) or, on the UAPI socket, in 64 hex digits.',
+  ),
+  wgKeyFile: defineError(
+    'ERR_WG_KEY_FILE',
+    500,
+    'A key file or key stream cannot be read, is not a regular file, is too large, or is accessible by group or others (fix with `chmod 600`).',
+  ),
+  wgConfigInvalid: defineError(
+    'ERR_WG_CONFIG_INVALID',
+    400,
+    'A WireGuard device change cannot be encoded: a port, interval, endpoint or allowed IP is out of range or malformed; the message names the field.',
+  ),
+  wgUapi: defineError(
+    'ERR_WG_UAPI',
+    502,
+    'The WireGuard device refused an operation with a non-zero errno (in `details.errno`, either sign); a refused `set` may have been applied in part, so re-read the device.',
+  ),
+  wgUapiProtocol: defineError(
+    'ERR_WG_UAPI_PROTOCOL',
+    502,
+    'The WireGuard device sent a malformed UAPI answer, closed the connection before the answer ended, or closed it without answering.',
+  ),
+  wgUapiTimeout: defineError(
+    'ERR_WG_UAPI_TIMEOUT',
+    504,
+    'The WireGuard device did not answer a UAPI operation within the timeout; the connection was closed.',
+  ),
+  wgUapiUnavailable: defineError(
+    'ERR_WG_UAPI_UNAVAILABLE',
+    503,
+    'The UAPI socket of the WireGuard device cannot be reached (missing, refused or not permitted): the device is not running or this process may not manage it.',
+  ),
 } as const satisfies Record<string, ErrorDefinition>;
 
 /** Every registered code, in registry order. */

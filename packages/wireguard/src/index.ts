@@ -1,1 +1,16 @@
-export {};
+export { wireguardErrors } from './errors.js';
+export { readKeyFile, readKeyFromStream } from './key-input.js';
+export {
+  KEY_BYTES,
+  generateKeyPair,
+  generatePresharedKey,
+  keyFromHex,
+  keyToHex,
+  parseKey,
+  publicKeyFromPrivate,
+  type KeyPair,
+} from './keys.js';
+export { canonicalAllowedIps, canonicalCidr, sameAllowedIps, type Endpoint } from './ip.js';
+export { createUapiClient, type UapiClient, type UapiClientOptions } from './uapi/client.js';
+export { UAPI_GET_REQUEST, decodeGetResponse, decodeSetResponse, encodeSetRequest } from './uapi/codec.js';
+export type { DeviceConfig, DeviceState, PeerConfig, PeerState } from './uapi/types.js';
