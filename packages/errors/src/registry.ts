@@ -102,6 +102,11 @@ export const errors = {
     "The upstream did not send its response head within the route's `timeouts.responseHeaderMs`.",
   ),
   gatewayNoRoute: defineError('ERR_GW_NO_ROUTE', 404, 'The gateway has no route for the requested host and path.'),
+  policyInvalid: defineError(
+    'ERR_POLICY_INVALID',
+    400,
+    'An access policy or custom role is invalid (bad CIDR, email entry, schedule, time zone, unknown permission...); the message names the field, e.g. `rules[3].when.emails[1]`.',
+  ),
   wgKeyInvalid: defineError(
     'ERR_WG_KEY_INVALID',
     400,
