@@ -120,7 +120,7 @@ export const errors = {
   wgConfigInvalid: defineError(
     'ERR_WG_CONFIG_INVALID',
     400,
-    'A WireGuard device change cannot be encoded: a port, interval, endpoint or allowed IP is out of range or malformed; the message names the field.',
+    'A WireGuard setting is invalid: a device change, address pool or wg-quick field (port, interval, endpoint, allowed IP, DNS, MTU) is out of range or malformed; the message names the field.',
   ),
   wgUapi: defineError(
     'ERR_WG_UAPI',
@@ -141,6 +141,16 @@ export const errors = {
     'ERR_WG_UAPI_UNAVAILABLE',
     503,
     'The UAPI socket of the WireGuard device cannot be reached (missing, refused or not permitted): the device is not running or this process may not manage it.',
+  ),
+  wgPoolExhausted: defineError(
+    'ERR_WG_POOL_EXHAUSTED',
+    409,
+    'The tunnel address pool has no free address left (every host address is allocated or reserved); widen the pool or delete unused sites and devices.',
+  ),
+  wgQrTooLarge: defineError(
+    'ERR_WG_QR_TOO_LARGE',
+    422,
+    'The WireGuard configuration is too large for a QR code (usually too many AllowedIPs); download the configuration file instead.',
   ),
 } as const satisfies Record<string, ErrorDefinition>;
 

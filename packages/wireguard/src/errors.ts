@@ -9,4 +9,6 @@ export const wireguardErrors = {
   uapiProtocol: errors.wgUapiProtocol,
   uapiTimeout: errors.wgUapiTimeout,
   uapiUnavailable: errors.wgUapiUnavailable,
+  poolExhausted: errors.wgPoolExhausted,
+  qrTooLarge: errors.wgQrTooLarge,
 } as const;

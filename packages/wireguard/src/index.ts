@@ -11,6 +11,16 @@ export {
   type KeyPair,
 } from './keys.js';
 export { canonicalAllowedIps, canonicalCidr, sameAllowedIps, type Endpoint } from './ip.js';
+export {
+  DEFAULT_TUNNEL_POOL,
+  allocateAddress,
+  hubAddress,
+  parsePool,
+  type AddressPool,
+  type AllocateOptions,
+} from './ipam.js';
+export { renderConfigQr, type QrFormat } from './qr.js';
 export { createUapiClient, type UapiClient, type UapiClientOptions } from './uapi/client.js';
 export { UAPI_GET_REQUEST, decodeGetResponse, decodeSetResponse, encodeSetRequest } from './uapi/codec.js';
 export type { DeviceConfig, DeviceState, PeerConfig, PeerState } from './uapi/types.js';
+export { renderWgQuickConfig, type WgQuickConfig, type WgQuickPeer } from './wg-quick.js';

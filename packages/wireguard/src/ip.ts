@@ -8,8 +8,8 @@ export interface Endpoint {
   readonly port: number;
 }
 
-/** An IP prefix parsed to bytes: 4 for IPv4, 16 for IPv6. */
-interface Prefix {
+/** An IP prefix parsed to bytes: 4 for IPv4, 16 for IPv6, host bits cleared. */
+export interface Prefix {
   readonly bytes: Uint8Array;
   readonly length: number;
 }
@@ -102,7 +102,8 @@ function normalizeAddress(text: string): string | undefined {
   return `${formatAddress(bytes)}%${zone}`;
 }
 
-function parsePrefix(text: string): Prefix | undefined {
+/** Parses an IP prefix (a bare address is a host prefix), host bits cleared; undefined when malformed. */
+export function parsePrefix(text: string): Prefix | undefined {
   if (typeof text !== 'string') return undefined;
   const slash = text.indexOf('/');
   const bytes = parseAddress(slash < 0 ? text : text.slice(0, slash));
@@ -186,7 +187,8 @@ function parseGroups(part: string, ipv4Tail: boolean): number[] | undefined {
   return groups;
 }
 
-function formatAddress(bytes: Uint8Array): string {
+/** The canonical text of an address of 4 or 16 bytes (RFC 5952 for IPv6). */
+export function formatAddress(bytes: Uint8Array): string {
   if (bytes.length === 4) return bytes.join('.');
   const groups = Array.from({ length: 8 }, (_, i) => (bytes[2 * i]! << 8) | bytes[2 * i + 1]!);
   // RFC 5952 §5: IPv4-mapped addresses keep the dotted tail (Go's netip, and so wireguard-go, print them so).

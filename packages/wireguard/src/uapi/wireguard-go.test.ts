@@ -1,40 +1,11 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { accessSync, constants, existsSync, rmSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createTestNamespace, describeWithTools, missingWireguardGo, type TestNamespace } from '../../test/netns.js';
 import { generateKeyPair, generatePresharedKey } from '../keys.js';
 import { createUapiClient, type UapiClient } from './client.js';
 import type { DeviceState } from './types.js';
 
 // The client against Debian's wireguard-go (packages wireguard-go and iproute2), in a network namespace this file
-// creates and deletes. The namespace has no interface but a down loopback, so no packet can leave it.
-
-function onPath(command: string): boolean {
-  return (process.env['PATH'] ?? '').split(delimiter).some((dir) => {
-    try {
-      accessSync(join(dir, command), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
-function missingPrerequisite(): string | undefined {
-  if (process.platform !== 'linux') return 'network namespaces need Linux';
-  if (process.getuid?.() !== 0) return 'the test must run as root (it creates a network namespace)';
-  if (!onPath('ip')) return '`ip` is not installed (Debian package iproute2)';
-  if (!onPath('wireguard-go')) return 'wireguard-go is not installed (Debian package wireguard-go)';
-  if (!existsSync('/dev/net/tun')) return '/dev/net/tun is missing';
-  return undefined;
-}
-
-const missing = missingPrerequisite();
-const mustRun = process.env['CI'] === 'true';
-if (missing !== undefined && !mustRun) {
-  process.stderr.write(`\n*** WARNING: wireguard-go UAPI tests SKIPPED: ${missing}; under CI=true this fails ***\n`);
-}
+// creates and deletes.
 
 /** A wireguard-go device in the test's namespace. */
 interface Device {
@@ -42,59 +13,25 @@ interface Device {
   readonly client: UapiClient;
 }
 
-describe('UAPI client against wireguard-go in a network namespace', () => {
-  if (missing !== undefined && mustRun) {
-    it('has its prerequisites (CI=true)', () => {
-      throw new Error(`wireguard-go UAPI tests cannot run: ${missing}`);
-    });
-    return;
-  }
-  if (missing !== undefined) {
-    it.skip(`needs ${missing}`, () => {});
-    return;
-  }
-
-  const suffix = randomBytes(4).toString('hex');
-  const namespace = `rwg-test-${suffix}`;
-  const children: ChildProcess[] = [];
-  const ifaces: string[] = [];
+describeWithTools('UAPI client against wireguard-go in a network namespace', missingWireguardGo(), () => {
+  let namespace: TestNamespace | undefined;
   let hub: Device;
   let other: Device;
 
-  // /var/run/wireguard is shared by every namespace: names must be unique on the host (15 characters at most).
   async function startDevice(iface: string): Promise<Device> {
-    ifaces.push(iface);
-    const child = spawn('ip', ['netns', 'exec', namespace, 'wireguard-go', '-f', iface], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, LOG_LEVEL: 'error' },
-    });
-    children.push(child);
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const socketPath = `/var/run/wireguard/${iface}.sock`;
-    for (let i = 0; i < 200 && !existsSync(socketPath); i++) {
-      if (child.exitCode !== null) throw new Error(`wireguard-go exited (${child.exitCode}): ${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    if (!existsSync(socketPath)) throw new Error(`wireguard-go did not create ${socketPath}: ${stderr}`);
+    const { socketPath } = await namespace!.startDevice(iface);
     return { iface, client: createUapiClient({ socketPath, timeoutMs: 5000 }) };
   }
 
   beforeAll(async () => {
-    execFileSync('ip', ['netns', 'add', namespace]);
-    hub = await startDevice(`rwgt${suffix}`);
-    other = await startDevice(`rwgu${suffix}`);
+    namespace = createTestNamespace();
+    hub = await startDevice(`rwgt${namespace.suffix}`);
+    other = await startDevice(`rwgu${namespace.suffix}`);
   });
 
   // Runs even when beforeAll failed half-way: stops only the processes this file started, by their handles.
   afterAll(async () => {
-    await Promise.all(children.map(stop));
-    try {
-      execFileSync('ip', ['netns', 'del', namespace], { stdio: 'ignore' });
-    } catch {
-      // never created
-    }
-    for (const iface of ifaces) rmSync(`/var/run/wireguard/${iface}.sock`, { force: true });
+    await namespace?.close();
   });
 
   const site = generateKeyPair();
@@ -192,13 +129,3 @@ describe('UAPI client against wireguard-go in a network namespace', () => {
     expect((await hub.client.get()).listenPort).toBeUndefined();
   });
 });
-
-// SIGTERM, then SIGKILL if the process has not exited within 5 s.
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
