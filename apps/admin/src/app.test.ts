@@ -51,6 +51,26 @@ describe('admin system routes', () => {
     expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('GET /readyz is ready while the database answers, and 503 with a code when it does not', async () => {
+    expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ status: 'ready' });
+    const closed = await openPglite({});
+    await closed.close();
+    const down = buildApp({
+      logger: createLogger({ level: 'silent', format: 'json' }),
+      database: closed,
+      version: '0',
+    });
+    const url = await down.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const res = await fetch(`${url}/readyz`);
+      expect(res.status).toBe(503);
+      expect(await problem(res)).toMatchObject({ code: 'ERR_DB_UNAVAILABLE' });
+      expect((await fetch(`${url}/healthz`)).status).toBe(200); // alive, just not ready
+    } finally {
+      await down.close();
+    }
+  });
+
   it('GET /api/v1/version reports the build and the database driver', async () => {
     const res = await fetch(`${base}/api/v1/version`, { headers: { 'x-request-id': 'trace-1' } });
     expect(await res.json()).toEqual({

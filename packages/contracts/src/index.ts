@@ -1,9 +1,11 @@
 export {
   healthResponse,
   problemResponse,
+  readyResponse,
   versionResponse,
   type HealthResponse,
   type ProblemResponse,
+  type ReadyResponse,
   type VersionResponse,
 } from './system.js';
 export {

@@ -9,6 +9,13 @@ export const healthResponse = z
 /** Body of a health response. */
 export type HealthResponse = z.infer<typeof healthResponse>;
 
+/** `GET /readyz` on the admin: the process can serve (its database answers). */
+export const readyResponse = z
+  .object({ status: z.literal('ready').describe('Always `ready`; otherwise the answer is a 503 problem.') })
+  .describe('Readiness report.');
+/** Body of a readiness response. */
+export type ReadyResponse = z.infer<typeof readyResponse>;
+
 /** `GET /api/v1/version`. */
 export const versionResponse = z
   .object({

@@ -1,4 +1,4 @@
-import { healthResponse, versionResponse } from '@rustronaut/contracts';
+import { healthResponse, readyResponse, versionResponse } from '@rustronaut/contracts';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Database } from '@rustronaut/db';
@@ -6,7 +6,7 @@ import type { Database } from '@rustronaut/db';
 /** What the system routes need. */
 export interface SystemRoutesDeps {
   readonly version: string;
-  readonly database: Pick<Database, 'driver'>;
+  readonly database: Pick<Database, 'driver' | 'ping'>;
 }
 
 const PLACEHOLDER_PAGE = `<!doctype html>
@@ -26,6 +26,15 @@ export function systemRoutes(deps: SystemRoutesDeps) {
     r.get('/healthz', { schema: { summary: 'Liveness', tags: ['system'], response: { 200: healthResponse } } }, () => ({
       status: 'ok' as const,
     }));
+    r.get(
+      '/readyz',
+      { schema: { summary: 'Readiness: the database answers', tags: ['system'], response: { 200: readyResponse } } },
+      async () => {
+        // Throws ERR_DB_UNAVAILABLE (503) when the database does not answer: take this admin out of rotation.
+        await deps.database.ping();
+        return { status: 'ready' as const };
+      },
+    );
     r.get(
       '/api/v1/version',
       { schema: { summary: 'Version', tags: ['system'], response: { 200: versionResponse } } },
