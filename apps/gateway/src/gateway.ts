@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
 import { answerClientError } from './client-error.js';
 import { emptyGatewayConfig, loadGatewayFile } from './file-config/load-gateway-file.js';
-import { createGatewayMetrics, type GatewayMetrics } from './gateway-metrics.js';
+import { createGatewayMetrics } from './gateway-metrics.js';
 import { drain, listen } from './listen.js';
 import { createOpsServer } from './ops-server.js';
 import { createAccessLog } from './proxy/access-log.js';
@@ -313,7 +313,7 @@ function address(text: string | undefined, field: string): ListenAddress | undef
 
 function tcpSet(
   name: string,
-  upstreams: TcpRouteConfig['upstreams'] & object,
+  upstreams: NonNullable<TcpRouteConfig['upstreams']>,
   loadBalancing: TcpRouteConfig['loadBalancing'],
 ) {
   return createUpstreamSet({
@@ -327,5 +327,3 @@ function tcpSet(
     }),
   });
 }
-
-export type { GatewayMetrics };

@@ -2,14 +2,13 @@ import { errors } from '@rustronaut/errors';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { methodLabel, type GatewayMetrics } from '../gateway-metrics.js';
-import type { RateLimiter } from '../rate-limit/rate-limiter.js';
-import { rateLimitHeaders } from '../rate-limit/rate-limiter.js';
+import { rateLimitHeaders, type RateLimiter } from '../rate-limit/rate-limiter.js';
 import type { CompiledRoute, Snapshot } from '../snapshot.js';
 import type { Upstream } from '../upstreams/types.js';
 import type { AccessLogEntry } from './access-log.js';
 import { corsPreflightHeaders, corsResponseHeaders } from './cors.js';
-import { FORWARDING_HEADERS, pushForwardingHeaders } from './forwarding.js';
 import { connectionListed, isHopByHop } from './hop-by-hop.js';
+import { upstreamRequestHeaders } from './upstream-headers.js';
 import { sendProblem } from './problem.js';
 import { requestIdOf, routeRequest } from './request-context.js';
 import { IDEMPOTENT_METHODS, isConnectFailure, upstreamFailure } from './upstream-errors.js';
@@ -122,32 +121,6 @@ export function createHttpProxy(deps: HttpProxyDeps): Handler {
     return out;
   };
 
-  const upstreamHeaders = (x: Exchange, route: CompiledRoute, peer: string, trustedPeer: boolean): string[] => {
-    const { req } = x;
-    const raw = req.rawHeaders;
-    const listed = connectionListed(req.headers.connection);
-    const out: string[] = [];
-    for (let i = 0; i < raw.length; i += 2) {
-      const name = (raw[i] as string).toLowerCase();
-      if (isHopByHop(name) || name === 'host' || name === 'x-request-id' || FORWARDING_HEADERS.has(name)) continue;
-      if (listed?.has(name)) continue;
-      out.push(raw[i] as string, raw[i + 1] as string);
-    }
-    if (route.config.preserveHost) out.push('host', req.headers.host ?? '');
-    out.push('x-request-id', x.requestId);
-    pushForwardingHeaders(out, {
-      peer,
-      trustedPeer,
-      proto: deps.proto,
-      host: x.host ?? '',
-      xForwardedFor: req.headers['x-forwarded-for'],
-      xForwardedProto: req.headers['x-forwarded-proto'],
-      xForwardedHost: req.headers['x-forwarded-host'],
-      forwarded: req.headers.forwarded,
-    });
-    return out;
-  };
-
   const forward = (
     x: Exchange,
     route: CompiledRoute,
@@ -207,7 +180,15 @@ export function createHttpProxy(deps: HttpProxyDeps): Handler {
       );
       return;
     }
-    forward(x, route, target, upstreamHeaders(x, route, peer, trustedPeer), member, false);
+    const headers = upstreamRequestHeaders(x.req, {
+      peer,
+      trustedPeer,
+      proto: deps.proto,
+      host: x.host ?? '',
+      requestId: x.requestId,
+      preserveHost: route.config.preserveHost,
+    });
+    forward(x, route, target, headers, member, false);
   };
 
   return (req, res) => {

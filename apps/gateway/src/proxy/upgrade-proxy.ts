@@ -6,11 +6,10 @@ import { connect as tlsConnect } from 'node:tls';
 import { methodLabel, type GatewayMetrics } from '../gateway-metrics.js';
 import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 import type { Snapshot } from '../snapshot.js';
-import { FORWARDING_HEADERS, pushForwardingHeaders } from './forwarding.js';
-import { isHopByHop } from './hop-by-hop.js';
 import { problemJson } from './problem.js';
 import { requestIdOf, routeRequest } from './request-context.js';
 import { upstreamFailure } from './upstream-errors.js';
+import { upstreamRequestHeaders, type UpstreamHeaderInput } from './upstream-headers.js';
 
 /** What the upgrade handler needs from the gateway. */
 export interface UpgradeProxyDeps {
@@ -107,12 +106,15 @@ export function createUpgradeProxy(deps: UpgradeProxyDeps) {
         upstream.write(
           handshake(
             req,
-            routed.target,
-            target.basePath,
-            requestId,
-            routed,
-            deps.proto,
-            route.config.preserveHost,
+            target.basePath + routed.target,
+            {
+              peer: routed.peer,
+              trustedPeer: routed.trustedPeer,
+              proto: deps.proto,
+              host: routed.host,
+              requestId,
+              preserveHost: route.config.preserveHost,
+            },
             url.host,
           ),
         );
@@ -145,36 +147,17 @@ export function createUpgradeProxy(deps: UpgradeProxyDeps) {
   };
 }
 
+/** The upgrade request as the upstream receives it (RFC 6455 section 4.1 handshake headers kept). */
 function handshake(
   req: IncomingMessage,
-  path: string,
-  basePath: string,
-  requestId: string,
-  routed: { peer: string; trustedPeer: boolean; host: string },
-  proto: 'http' | 'https',
-  preserveHost: boolean,
+  requestTarget: string,
+  headers: UpstreamHeaderInput,
   upstreamHost: string,
 ): string {
-  const lines = [`${req.method ?? 'GET'} ${basePath}${path} HTTP/1.1`];
-  const raw = req.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = (raw[i] as string).toLowerCase();
-    if (isHopByHop(name) || name === 'host' || name === 'x-request-id' || FORWARDING_HEADERS.has(name)) continue;
-    lines.push(`${raw[i] as string}: ${raw[i + 1] as string}`);
-  }
-  const extra: string[] = [];
-  pushForwardingHeaders(extra, {
-    peer: routed.peer,
-    trustedPeer: routed.trustedPeer,
-    proto,
-    host: routed.host,
-    xForwardedFor: req.headers['x-forwarded-for'],
-    xForwardedProto: req.headers['x-forwarded-proto'],
-    xForwardedHost: req.headers['x-forwarded-host'],
-    forwarded: req.headers.forwarded,
-  });
-  for (let i = 0; i < extra.length; i += 2) lines.push(`${extra[i] as string}: ${extra[i + 1] as string}`);
-  lines.push(`host: ${preserveHost ? (req.headers.host ?? '') : upstreamHost}`);
-  lines.push(`x-request-id: ${requestId}`, 'connection: Upgrade', 'upgrade: websocket', '', '');
+  const lines = [`${req.method ?? 'GET'} ${requestTarget} HTTP/1.1`];
+  const list = upstreamRequestHeaders(req, headers);
+  for (let i = 0; i < list.length; i += 2) lines.push(`${list[i] as string}: ${list[i + 1] as string}`);
+  if (!headers.preserveHost) lines.push(`host: ${upstreamHost}`);
+  lines.push('connection: Upgrade', 'upgrade: websocket', '', '');
   return lines.join('\r\n');
 }
