@@ -64,12 +64,79 @@ export const configSchema = {
       schema: z.enum(['auto', 'json', 'pretty']),
     }),
   },
+  masterKey: field<string | undefined>({
+    env: 'RUSTRONAUT_MASTER_KEY',
+    description:
+      'Key that encrypts secrets at rest (signing keys, the CA key, TOTP secrets): 32 bytes as base64 or 64 hex digits. Unset: a key file `master.key` (mode 0600) is created in the data directory and used.',
+    default: undefined,
+    secret: true,
+    schema: z
+      .string()
+      .trim()
+      .refine(
+        (text) => /^[0-9a-fA-F]{64}$/.test(text) || Buffer.from(text, 'base64').length === 32,
+        'expected 32 bytes as base64 or 64 hex digits (e.g. from `openssl rand -base64 32`)',
+      )
+      .optional(),
+  }),
   admin: {
     listen: field({
       env: 'RUSTRONAUT_ADMIN_LISTEN',
       description: 'Address of the admin API and console, as host:port.',
       default: '127.0.0.1:8080',
       schema: listenAddressSchema,
+    }),
+    publicUrl: field<string | undefined>({
+      env: 'RUSTRONAUT_ADMIN_PUBLIC_URL',
+      description:
+        'URL at which people and agents reach the admin (used in the setup link and enrolment commands). Unset: derived from `admin.listen`.',
+      default: undefined,
+      schema: z
+        .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
+        .transform((text) => text.replace(/\/+$/, ''))
+        .optional(),
+    }),
+    controlListen: field({
+      env: 'RUSTRONAUT_ADMIN_CONTROL_LISTEN',
+      description:
+        'Address of the control channel (mutual TLS) where enrolled gateways fetch their config snapshot and receive pushes, as host:port.',
+      default: '127.0.0.1:8081',
+      schema: listenAddressSchema,
+    }),
+    initialEmail: field<string | undefined>({
+      env: 'RUSTRONAUT_ADMIN_EMAIL',
+      description:
+        'On first start, create the owner account with this email (together with `admin.initialPassword`). Unset: a one-time setup link, valid for one hour, is printed in the log.',
+      default: undefined,
+      schema: z.email({ error: 'expected an email address' }).optional(),
+    }),
+    initialPassword: field<string | undefined>({
+      env: 'RUSTRONAUT_ADMIN_PASSWORD',
+      description: 'Password of the first owner account (at least 12 characters); read once, on first start.',
+      default: undefined,
+      secret: true,
+      schema: z.string().min(12, 'expected at least 12 characters').max(1024).optional(),
+    }),
+  },
+  auth: {
+    lockoutThreshold: field({
+      env: 'RUSTRONAUT_AUTH_LOCKOUT_THRESHOLD',
+      description: 'Failed sign-ins of one account within `auth.lockoutWindowMinutes` that lock it.',
+      default: '10',
+      schema: z.coerce.number().int().min(1).max(1000),
+    }),
+    lockoutWindowMinutes: field({
+      env: 'RUSTRONAUT_AUTH_LOCKOUT_WINDOW_MINUTES',
+      description: 'Window in which failed sign-ins are counted, and how long a locked account stays locked.',
+      default: '15',
+      schema: z.coerce.number().int().min(1).max(10_080),
+    }),
+    ipFailureLimit: field({
+      env: 'RUSTRONAUT_AUTH_IP_FAILURE_LIMIT',
+      description:
+        'Failed sign-ins from one source address within the lockout window after which that address gets 429 for every sign-in.',
+      default: '50',
+      schema: z.coerce.number().int().min(1).max(100_000),
     }),
   },
   gateway: {

@@ -10,5 +10,25 @@ export { openPglite, type PgliteOptions } from './pglite/driver.js';
 export { openPostgres, type PostgresOptions } from './postgres/driver.js';
 export { mapDbError } from './map-db-error.js';
 export { redactDatabaseUrl } from './redact-database-url.js';
-export { settings } from './schema.js';
+export { newId } from './new-id.js';
+export {
+  apiKeys,
+  auditChains,
+  auditEvents,
+  authFailures,
+  certificates,
+  configVersions,
+  gateways,
+  memberships,
+  organizations,
+  policies,
+  refreshTokens,
+  resources,
+  roles,
+  sessions,
+  settings,
+  signingKeys,
+  sites,
+  users,
+} from './schema.js';
 export { getSetting, insertSetting, setSetting } from './settings-repository.js';

@@ -1,4 +1,27 @@
-import { jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+/*
+ * One schema for both drivers. Conventions:
+ * - ids are UUIDv7 made by `newId()` (time-ordered), so `id` is also the cursor of every list (ordered by id);
+ * - every org-scoped table has `org_id` first in the index that serves its list query;
+ * - timestamps are `timestamptz`; secrets are stored encrypted (`*_enc`, AES-256-GCM under the master key)
+ *   or hashed (`*_hash`), never in clear.
+ */
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
 
 /**
  * Instance-wide key/value settings (e.g. the instance id stored at first start).
@@ -12,3 +35,329 @@ export const settings = pgTable('settings', {
   /** When the value was last written; set by the database on insert and by the repository on update. */
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+/** Organisations: the tenancy boundary. Everything but users, sessions and signing keys belongs to one. */
+export const organizations = pgTable('organizations', {
+  id: uuid('id').primaryKey(),
+  name: text('name').notNull(),
+  /** URL-friendly unique name. */
+  slug: text('slug').notNull().unique(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** People who sign in. Email is stored lower-cased and is unique. */
+export const users = pgTable('users', {
+  id: uuid('id').primaryKey(),
+  email: text('email').notNull().unique(),
+  name: text('name').notNull().default(''),
+  /** PHC string (argon2id). */
+  passwordHash: text('password_hash').notNull(),
+  /** TOTP secret, encrypted; set while enrolling, used once `totp_enabled`. */
+  totpSecretEnc: text('totp_secret_enc'),
+  totpEnabled: boolean('totp_enabled').notNull().default(false),
+  /** Last accepted TOTP time step, so a code cannot be replayed. */
+  totpLastStep: bigint('totp_last_step', { mode: 'number' }),
+  disabled: boolean('disabled').notNull().default(false),
+  /** Set by the lockout after repeated failures; sign-in is refused until then. */
+  lockedUntil: timestamp('locked_until', { withTimezone: true }),
+  /** Bumped on password change, disable and log-out-everywhere; gateways compare it. */
+  securityVersion: integer('security_version').notNull().default(0),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** Failed sign-ins, per account (`email:<address>`) and per source (`ip:<address>`), for backoff and lockout. */
+export const authFailures = pgTable(
+  'auth_failures',
+  {
+    id: uuid('id').primaryKey(),
+    subject: text('subject').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('auth_failures_subject_at_idx').on(t.subject, t.at)],
+);
+
+/** A user's membership of an organisation, with role names (built-in or custom). */
+export const memberships = pgTable(
+  'memberships',
+  {
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    roles: jsonb('roles').$type<string[]>().notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.userId] }), index('memberships_user_idx').on(t.userId)],
+);
+
+/** Custom roles: named permission sets of one organisation (built-in roles are code, not rows). */
+export const roles = pgTable(
+  'roles',
+  {
+    id: uuid('id').primaryKey(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    permissions: jsonb('permissions').$type<string[]>().notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('roles_org_name_idx').on(t.orgId, t.name), index('roles_org_id_idx').on(t.orgId, t.id)],
+);
+
+/** API keys: only the public prefix and a hash of the secret are kept. */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** Public, unique lookup part of the key (`rsk_<prefix>_<secret>`). */
+    prefix: text('prefix').notNull().unique(),
+    /** SHA-256 of the whole key, hex. */
+    secretHash: text('secret_hash').notNull(),
+    permissions: jsonb('permissions').$type<string[]>().notNull(),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('api_keys_org_id_idx').on(t.orgId, t.id)],
+);
+
+/**
+ * Server-side sessions. A session is one refresh-token family: every refresh rotates the token, and a
+ * rotated-out token presented again revokes the session.
+ */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** How the user signed in: password, sso. */
+    authMethod: text('auth_method').notNull(),
+    /** A second factor was presented. */
+    mfa: boolean('mfa').notNull().default(false),
+    ip: text('ip').notNull().default(''),
+    userAgent: text('user_agent').notNull().default(''),
+    createdAt: createdAt(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Absolute end of the session; refresh never extends it past this. */
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    /** logout, logout_all, revoked, refresh_reuse, user_disabled, password_changed. */
+    revokedReason: text('revoked_reason'),
+  },
+  (t) => [index('sessions_user_id_idx').on(t.userId, t.id)],
+);
+
+/** Refresh tokens, hashed; `used_at` is set when rotated (a second use is reuse). */
+export const refreshTokens = pgTable(
+  'refresh_tokens',
+  {
+    id: uuid('id').primaryKey(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    /** SHA-256 of the token, hex. */
+    tokenHash: text('token_hash').notNull().unique(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('refresh_tokens_session_idx').on(t.sessionId)],
+);
+
+/** JWT signing keys (instance-wide), rotated with overlap; the private half is encrypted. */
+export const signingKeys = pgTable('signing_keys', {
+  /** JWK `kid`. */
+  kid: text('kid').primaryKey(),
+  alg: text('alg').notNull(),
+  publicJwk: jsonb('public_jwk').$type<Record<string, unknown>>().notNull(),
+  privateKeyEnc: text('private_key_enc').notNull(),
+  createdAt: createdAt(),
+  /** No longer used to sign after this; still published until `expires_at`. */
+  retiresAt: timestamp('retires_at', { withTimezone: true }).notNull(),
+  /** Removed from the JWKS after this. */
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+});
+
+/** Access policies: an ordered list of allow and deny rules (validated by `packages/policy`). */
+export const policies = pgTable(
+  'policies',
+  {
+    id: uuid('id').primaryKey(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    rules: jsonb('rules').$type<unknown[]>().notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('policies_org_name_idx').on(t.orgId, t.name), index('policies_org_id_idx').on(t.orgId, t.id)],
+);
+
+/** Sites: places where a connector runs and reaches private targets. */
+export const sites = pgTable(
+  'sites',
+  {
+    id: uuid('id').primaryKey(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    /** The connector's WireGuard public key, once enrolled. */
+    publicKey: text('public_key'),
+    /** Tunnel address from IPAM, once enrolled; unique. */
+    tunnelAddress: text('tunnel_address').unique(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('sites_org_name_idx').on(t.orgId, t.name), index('sites_org_id_idx').on(t.orgId, t.id)],
+);
+
+/** Published services. Hosts are global: one host (and path prefix) belongs to one resource of one org. */
+export const resources = pgTable(
+  'resources',
+  {
+    id: uuid('id').primaryKey(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** http or tcp. */
+    kind: text('kind').notNull(),
+    /** Lower-cased host name (http) or SNI name (tcp passthrough); '' for a plain tcp port. */
+    host: text('host').notNull(),
+    /** Path prefix for http, '/' when the whole host. */
+    pathPrefix: text('path_prefix').notNull().default('/'),
+    /** Listen port for tcp resources; 0 for http. */
+    port: integer('port').notNull().default(0),
+    targets: jsonb('targets').$type<unknown[]>().notNull(),
+    options: jsonb('options').$type<Record<string, unknown>>().notNull(),
+    policyId: uuid('policy_id').references(() => policies.id, { onDelete: 'set null' }),
+    siteId: uuid('site_id').references(() => sites.id, { onDelete: 'set null' }),
+    enabled: boolean('enabled').notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('resources_route_idx').on(t.kind, t.host, t.pathPrefix, t.port),
+    uniqueIndex('resources_org_name_idx').on(t.orgId, t.name),
+    index('resources_org_id_idx').on(t.orgId, t.id),
+    index('resources_org_host_idx').on(t.orgId, t.host),
+    index('resources_policy_idx').on(t.policyId),
+    index('resources_site_idx').on(t.siteId),
+  ],
+);
+
+/** Gateways (and later tunnel hubs and connectors): enrolled agents that get the org's config pushed. */
+export const gateways = pgTable(
+  'gateways',
+  {
+    id: uuid('id').primaryKey(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** SHA-256 of the one-time enrolment token, hex; cleared once used. */
+    enrolTokenHash: text('enrol_token_hash').unique(),
+    enrolTokenExpiresAt: timestamp('enrol_token_expires_at', { withTimezone: true }),
+    /** SHA-256 fingerprint of the client certificate issued at enrolment, hex. */
+    certFingerprint: text('cert_fingerprint').unique(),
+    certSerial: text('cert_serial'),
+    certExpiresAt: timestamp('cert_expires_at', { withTimezone: true }),
+    enrolledAt: timestamp('enrolled_at', { withTimezone: true }),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }),
+    /** Software version and config version the agent reported in its last heartbeat. */
+    agentVersion: text('agent_version'),
+    configVersion: bigint('config_version', { mode: 'number' }),
+    status: jsonb('status').$type<Record<string, unknown>>(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('gateways_org_name_idx').on(t.orgId, t.name), index('gateways_org_id_idx').on(t.orgId, t.id)],
+);
+
+/** TLS certificates of an org (uploaded or ACME); the private key is encrypted. */
+export const certificates = pgTable(
+  'certificates',
+  {
+    id: uuid('id').primaryKey(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    hosts: jsonb('hosts').$type<string[]>().notNull(),
+    /** upload or acme. */
+    source: text('source').notNull(),
+    certPem: text('cert_pem').notNull(),
+    keyEnc: text('key_enc').notNull(),
+    notAfter: timestamp('not_after', { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('certificates_org_id_idx').on(t.orgId, t.id)],
+);
+
+/** Monotonic config version per org: bumped in the transaction of every change a gateway must see. */
+export const configVersions = pgTable('config_versions', {
+  orgId: uuid('org_id')
+    .primaryKey()
+    .references(() => organizations.id, { onDelete: 'cascade' }),
+  version: bigint('version', { mode: 'number' }).notNull().default(0),
+});
+
+/** Head of each audit hash chain (`chain` = org id, or `instance` for events outside any org). */
+export const auditChains = pgTable('audit_chains', {
+  chain: text('chain').primaryKey(),
+  seq: bigint('seq', { mode: 'number' }).notNull(),
+  headHash: text('head_hash').notNull(),
+});
+
+/**
+ * The audit log: append-only (a trigger refuses UPDATE and DELETE) and hash-chained per org: `hash` is
+ * SHA-256 over the canonical event including `prev_hash`, so a changed or deleted row breaks the chain.
+ */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: uuid('id').primaryKey(),
+    chain: text('chain').notNull(),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    orgId: uuid('org_id'),
+    at: timestamp('at', { withTimezone: true, precision: 3 }).notNull(),
+    /** user, api_key, agent or system. */
+    actorType: text('actor_type').notNull(),
+    actorId: text('actor_id'),
+    /** e.g. `resource.create`, `auth.login.failed`. */
+    action: text('action').notNull(),
+    targetType: text('target_type'),
+    targetId: text('target_id'),
+    ip: text('ip'),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [
+    uniqueIndex('audit_chain_seq_idx').on(t.chain, t.seq),
+    index('audit_org_id_idx').on(t.orgId, t.id),
+    index('audit_org_actor_idx').on(t.orgId, t.actorId, t.id),
+    index('audit_org_action_idx').on(t.orgId, t.action, t.id),
+    index('audit_org_target_idx').on(t.orgId, t.targetId, t.id),
+    index('audit_org_at_idx').on(t.orgId, t.at),
+  ],
+);

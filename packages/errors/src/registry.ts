@@ -50,6 +50,71 @@ export const errors = {
     'The change conflicts with an existing row (a unique constraint was violated).',
   ),
   dbUnavailable: defineError('ERR_DB_UNAVAILABLE', 503, 'The database cannot be reached or refused the connection.'),
+  unauthenticated: defineError(
+    'ERR_UNAUTHENTICATED',
+    401,
+    'The request carries no credentials, or ones that are invalid, expired or revoked (access token, API key, session cookie or client certificate).',
+  ),
+  forbidden: defineError(
+    'ERR_FORBIDDEN',
+    403,
+    'The caller is authenticated but lacks the permission the endpoint requires (named in the message).',
+  ),
+  authInvalidCredentials: defineError(
+    'ERR_AUTH_INVALID_CREDENTIALS',
+    401,
+    'Sign-in failed: unknown email, wrong password or wrong one-time code. The message never says which.',
+  ),
+  authTotpRequired: defineError(
+    'ERR_AUTH_TOTP_REQUIRED',
+    401,
+    'The account has a second factor: send the current 6-digit code from the authenticator app as `totp`.',
+  ),
+  authLocked: defineError(
+    'ERR_AUTH_LOCKED',
+    423,
+    'The account is locked after too many failed sign-ins; it unlocks by itself after the lockout window (`Retry-After` says when).',
+  ),
+  authThrottled: defineError(
+    'ERR_AUTH_THROTTLED',
+    429,
+    'Too many failed sign-ins for this account or from this address: wait the number of seconds in `Retry-After`.',
+  ),
+  authRefreshInvalid: defineError(
+    'ERR_AUTH_REFRESH_INVALID',
+    401,
+    'The refresh token is unknown, expired or its session was revoked. A rotated-out refresh token presented again revokes its whole session.',
+  ),
+  authSetupInvalid: defineError(
+    'ERR_AUTH_SETUP_INVALID',
+    401,
+    'The first-run setup token is unknown, used or older than one hour; restart the admin to print a new setup link.',
+  ),
+  csrfRejected: defineError(
+    'ERR_CSRF_REJECTED',
+    403,
+    'A state-changing request authenticated by the session cookie came from another origin.',
+  ),
+  conflict: defineError(
+    'ERR_CONFLICT',
+    409,
+    'The change conflicts with the current state (a name or host already in use, the last owner leaving, a role still assigned); the message says which.',
+  ),
+  secretUnreadable: defineError(
+    'ERR_SECRET_UNREADABLE',
+    500,
+    'A secret stored encrypted cannot be decrypted: the master key (RUSTRONAUT_MASTER_KEY or data/master.key) is not the one it was written with.',
+  ),
+  enrolInvalid: defineError(
+    'ERR_ENROL_INVALID',
+    401,
+    'The enrolment token is unknown, used or expired; create a new one in the admin.',
+  ),
+  auditChainBroken: defineError(
+    'ERR_AUDIT_CHAIN_BROKEN',
+    500,
+    '`rustronaut audit verify` found an audit event that was changed, removed or inserted out of order; the message names the event.',
+  ),
   gatewayBadRequest: defineError(
     'ERR_GW_BAD_REQUEST',
     400,
