@@ -188,7 +188,6 @@ CREATE TABLE "users" (
 	"totp_enabled" boolean DEFAULT false NOT NULL,
 	"totp_last_step" bigint,
 	"disabled" boolean DEFAULT false NOT NULL,
-	"locked_until" timestamp with time zone,
 	"security_version" integer DEFAULT 0 NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,

@@ -59,8 +59,6 @@ export const users = pgTable('users', {
   /** Last accepted TOTP time step, so a code cannot be replayed. */
   totpLastStep: bigint('totp_last_step', { mode: 'number' }),
   disabled: boolean('disabled').notNull().default(false),
-  /** Set by the lockout after repeated failures; sign-in is refused until then. */
-  lockedUntil: timestamp('locked_until', { withTimezone: true }),
   /** Bumped on password change, disable and log-out-everywhere; gateways compare it. */
   securityVersion: integer('security_version').notNull().default(0),
   createdAt: createdAt(),
