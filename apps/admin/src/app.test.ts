@@ -5,7 +5,18 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { BODY_LIMIT_BYTES, buildApp } from './index.js';
+import { loadConfig } from '@rustronaut/config';
+import { randomBytes } from 'node:crypto';
+import { BODY_LIMIT_BYTES, buildApp, createAdminContext } from './index.js';
+
+const contextOn = (db: Database, version: string) =>
+  createAdminContext({
+    config: loadConfig({}),
+    logger: createLogger({ level: 'silent', format: 'json' }),
+    database: db,
+    masterKey: randomBytes(32),
+    version,
+  });
 
 let database: Database;
 let app: FastifyInstance;
@@ -14,7 +25,7 @@ let base: string;
 beforeAll(async () => {
   database = await openPglite({});
   await database.migrate();
-  app = buildApp({ logger: createLogger({ level: 'silent', format: 'json' }), database, version: '1.2.3' });
+  app = buildApp(contextOn(database, '1.2.3'));
   // Routes that exercise the error handler the way real modules will.
   app
     .withTypeProvider<ZodTypeProvider>()
@@ -55,11 +66,7 @@ describe('admin system routes', () => {
     expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ status: 'ready' });
     const closed = await openPglite({});
     await closed.close();
-    const down = buildApp({
-      logger: createLogger({ level: 'silent', format: 'json' }),
-      database: closed,
-      version: '0',
-    });
+    const down = buildApp(contextOn(closed, '0'));
     const url = await down.listen({ host: '127.0.0.1', port: 0 });
     try {
       const res = await fetch(`${url}/readyz`);

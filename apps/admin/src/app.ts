@@ -1,19 +1,15 @@
-import type { Database } from '@rustronaut/db';
-import type { Logger } from '@rustronaut/observability';
+import cookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
+import type { AdminContext } from './context.js';
+import { authRoutes } from './modules/auth/routes.js';
+import { orgRoutes } from './modules/orgs/routes.js';
 import { systemRoutes } from './modules/system/routes.js';
+import { registerAuthentication } from './plugins/authenticate.js';
 import { registerErrorHandling } from './plugins/errors.js';
-
-/** Everything the admin app needs, passed in (no globals). */
-export interface AppDeps {
-  readonly logger: Logger;
-  readonly database: Database;
-  readonly version: string;
-}
 
 /** Largest accepted request body; the API takes small JSON documents only. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -21,9 +17,9 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** Builds the admin Fastify app: every plugin and route module registered here, in order. */
-export function buildApp(deps: AppDeps): FastifyInstance {
+export function buildApp(ctx: AdminContext): FastifyInstance {
   // Widen pino's Logger to Fastify's logger type, so the instance has Fastify's default generics.
-  const loggerInstance: FastifyBaseLogger = deps.logger;
+  const loggerInstance: FastifyBaseLogger = ctx.logger;
   const app = Fastify({
     loggerInstance,
     bodyLimit: BODY_LIMIT_BYTES,
@@ -40,20 +36,35 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     reply.header('x-request-id', request.id);
   });
   registerErrorHandling(app);
+  void app.register(cookie);
   // OpenAPI comes from the routes' own zod schemas: one source for validation, types and docs.
   void app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
       info: {
         title: 'Rustronaut admin API',
-        version: deps.version,
-        description: 'Errors are RFC 9457 problem documents with a stable `code` (see docs/errors.md).',
+        version: ctx.version,
+        description:
+          'Errors are RFC 9457 problem documents with a stable `code` (see docs/errors.md). Authenticate with `Authorization: Bearer <access token or API key>`; the console uses a session cookie.',
       },
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'Access token (JWT) from /api/v1/auth/login, or an API key (rsk_...).',
+          },
+        },
+      },
+      security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
   });
   void app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
   app.get('/api/openapi.json', { schema: { hide: true } }, () => app.swagger());
-  void app.register(systemRoutes({ version: deps.version, database: deps.database }));
+  registerAuthentication(app, ctx);
+  void app.register(systemRoutes({ version: ctx.version, database: ctx.database }));
+  void app.register(authRoutes(ctx));
+  void app.register(orgRoutes(ctx));
   return app;
 }

@@ -1,6 +1,7 @@
 import type { Config } from '@rustronaut/config';
 import type { Database, DrizzleDatabase } from '@rustronaut/db';
 import type { Logger } from '@rustronaut/observability';
+import type { SigningKeyStore } from './auth/signing-keys.js';
 import type { ConfigChanges } from './control/config-changes.js';
 import type { SecretBox } from './secrets/secret-box.js';
 
@@ -13,6 +14,8 @@ export interface AdminContext {
   readonly db: DrizzleDatabase;
   /** Encrypts secrets at rest under the master key. */
   readonly secrets: SecretBox;
+  /** JWT signing keys (rotated, published at /.well-known/jwks.json). */
+  readonly keys: SigningKeyStore;
   /** Config-change fan-out to the control channel. */
   readonly changes: ConfigChanges;
   /** The clock; tests move it. */

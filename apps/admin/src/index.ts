@@ -1,3 +1,5 @@
-export { buildApp, BODY_LIMIT_BYTES, type AppDeps } from './app.js';
+export { buildApp, BODY_LIMIT_BYTES } from './app.js';
+export type { AdminContext } from './context.js';
+export { createAdminContext, type AdminContextOptions } from './create-context.js';
 export { prepareDataDir } from './data-dir.js';
 export { openMigratedDatabase, startAdmin, type AdminOptions, type RunningAdmin } from './server.js';

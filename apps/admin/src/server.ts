@@ -4,6 +4,10 @@ import type { Logger } from '@rustronaut/observability';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { buildApp } from './app.js';
+import type { AdminContext } from './context.js';
+import { createAdminContext } from './create-context.js';
+import { bootstrapOwner } from './modules/auth/bootstrap.js';
+import { loadMasterKey } from './secrets/master-key.js';
 import { prepareDataDir } from './data-dir.js';
 
 /** What starting the admin needs. */
@@ -43,7 +47,23 @@ export async function openMigratedDatabase(config: Config, logger: Logger): Prom
 export async function startAdmin(options: AdminOptions): Promise<RunningAdmin> {
   const { config, logger } = options;
   const database = await openMigratedDatabase(config, logger);
-  const app = buildApp({ logger: logger.child({ component: 'admin' }), database, version: options.version });
+  let ctx: AdminContext;
+  try {
+    const masterKey = await loadMasterKey(config.masterKey, config.dataDir);
+    ctx = createAdminContext({
+      config,
+      logger: logger.child({ component: 'admin' }),
+      database,
+      masterKey,
+      version: options.version,
+    });
+    // Fail at start, not at the first sign-in, when the master key cannot read the stored keys.
+    await ctx.keys.jwks();
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+  const app = buildApp(ctx);
   const { host, port } = config.admin.listen;
   try {
     await app.listen({ host: host || '::', port });
@@ -54,6 +74,19 @@ export async function startAdmin(options: AdminOptions): Promise<RunningAdmin> {
   }
   const bound = app.server.address() as AddressInfo;
   const url = `http://${formatListenAddress({ host: host || 'localhost', port: bound.port })}`;
+  try {
+    const setupLink = await bootstrapOwner(ctx, config.admin.publicUrl ?? url);
+    if (setupLink !== undefined) {
+      logger.warn(
+        { setupLink },
+        `first start: no account yet. Create the owner within one hour at ${setupLink} (or set RUSTRONAUT_ADMIN_EMAIL and RUSTRONAUT_ADMIN_PASSWORD)`,
+      );
+    }
+  } catch (err) {
+    await app.close();
+    await database.close();
+    throw err;
+  }
   return {
     url,
     close: async () => {

@@ -30,3 +30,40 @@ export {
   type SecurityHeadersConfig,
   type TcpRouteConfig,
 } from './gateway-config.js';
+export { descriptionSchema, emailSchema, idSchema, nameSchema, orgParams, timestampSchema } from './api/common.js';
+export {
+  jwksResponse,
+  loginRequest,
+  meResponse,
+  refreshRequest,
+  sessionView,
+  setupRequest,
+  tokenResponse,
+  totpCodeRequest,
+  totpEnrolResponse,
+  updateMeRequest,
+  userView,
+} from './api/auth.js';
+export { createOrgRequest, orgView, updateOrgRequest } from './api/orgs.js';
+export {
+  configSnapshot,
+  enrolRequest,
+  enrolResponse,
+  ENROL_TOKEN_PATTERN,
+  gatewayCreateBody,
+  gatewayTokenResponse,
+  gatewayView,
+  heartbeatRequest,
+  httpResourceTargetsSchema,
+  tcpResourceTargetSchema,
+  tcpResourceTargetsSchema,
+  versionEvent,
+  type ConfigSnapshot,
+  type EnrolRequest,
+  type EnrolResponse,
+  type GatewayCreateBody,
+  type GatewayTokenResponse,
+  type GatewayView,
+  type HeartbeatRequest,
+  type VersionEvent,
+} from './control.js';

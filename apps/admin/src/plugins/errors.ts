@@ -1,3 +1,4 @@
+import { mapDbError } from '@rustronaut/db';
 import { errors, isAppError, type ErrorDefinition } from '@rustronaut/errors';
 import type { ProblemResponse } from '@rustronaut/contracts';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -29,6 +30,26 @@ function problem(
   };
 }
 
+/** What a unique constraint protects, in words, for the 409 answer. */
+const CONSTRAINT_MESSAGES: Record<string, string> = {
+  organizations_slug_unique: 'an organisation with this slug exists',
+  users_email_unique: 'a user with this email exists',
+  roles_org_name_idx: 'a role with this name exists in this organisation',
+  policies_org_name_idx: 'a policy with this name exists in this organisation',
+  sites_org_name_idx: 'a site with this name exists in this organisation',
+  resources_org_name_idx: 'a resource with this name exists in this organisation',
+  resources_route_idx: 'another resource already publishes this host and path (or port)',
+  gateways_org_name_idx: 'a gateway with this name exists in this organisation',
+  memberships_org_id_user_id_pk: 'this user is already a member',
+};
+
+function conflictMessage(constraint: unknown): string {
+  return (
+    (typeof constraint === 'string' ? CONSTRAINT_MESSAGES[constraint] : undefined) ??
+    'the change conflicts with an existing object'
+  );
+}
+
 function send(reply: FastifyReply, body: ProblemResponse): FastifyReply {
   return reply.status(body.status).type('application/problem+json').send(body);
 }
@@ -48,7 +69,16 @@ export function registerErrorHandling(app: FastifyInstance): void {
       }));
       return send(reply, problem(request, errors.validation, 'the request does not match the schema', fieldErrors));
     }
-    if (isAppError(error)) return send(reply, problem(request, error, error.message));
+    const known = mapDbError(error);
+    if (isAppError(known)) {
+      const details = known.details ?? {};
+      if (typeof details.retryAfterSeconds === 'number')
+        void reply.header('retry-after', String(details.retryAfterSeconds));
+      const fieldErrors = Array.isArray(details.errors) ? (details.errors as ProblemResponse['errors']) : undefined;
+      const message =
+        known.code === errors.dbUniqueViolation.code ? conflictMessage(details.constraint) : known.message;
+      return send(reply, problem(request, known, message, fieldErrors));
+    }
     const mapped = FASTIFY_CODES[error.code];
     if (mapped) return send(reply, problem(request, mapped, error.message));
     if (error instanceof SyntaxError || (error.statusCode !== undefined && error.statusCode < 500)) {

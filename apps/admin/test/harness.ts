@@ -1,0 +1,155 @@
+import { loadConfig, type Config } from '@rustronaut/config';
+import { memberships, newId, openPglite, openPostgres, users, type Database } from '@rustronaut/db';
+import { createLogger } from '@rustronaut/observability';
+import { createPostgresTestDatabase, requirePostgres } from '@rustronaut/testkit';
+import type { FastifyInstance } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import { buildApp } from '../src/app.js';
+import { hashPassword } from '../src/auth/passwords.js';
+import type { AdminContext } from '../src/context.js';
+import { createAdminContext } from '../src/create-context.js';
+import { createOwner } from '../src/modules/auth/bootstrap.js';
+
+/** A database driver the admin tests run on: PGlite always, PostgreSQL when a test server is configured. */
+export interface TestDriver {
+  readonly name: 'pglite' | 'postgres';
+  /** Opens a fresh, migrated database; `drop` removes it. */
+  open(): Promise<{ database: Database; drop(): Promise<void> }>;
+}
+
+const pglite: TestDriver = {
+  name: 'pglite',
+  async open() {
+    const database = await openPglite({});
+    await database.migrate();
+    return { database, drop: () => database.close() };
+  },
+};
+
+const postgres: TestDriver = {
+  name: 'postgres',
+  async open() {
+    const created = await createPostgresTestDatabase();
+    const database = await openPostgres({ url: created.url });
+    await database.migrate();
+    return {
+      database,
+      drop: async () => {
+        await database.close();
+        await created.drop();
+      },
+    };
+  },
+};
+
+/** The drivers to run on (use with `describe.each(testDrivers())('[$name] ...')`). */
+export function testDrivers(): TestDriver[] {
+  return requirePostgres() === undefined ? [pglite] : [pglite, postgres];
+}
+
+/** An HTTP answer, body parsed as JSON when there is one. */
+export interface TestResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read any field
+}
+
+/** A running admin on a real database and a real port, with a clock tests can move. */
+export interface TestAdmin {
+  readonly ctx: AdminContext;
+  readonly app: FastifyInstance;
+  readonly url: string;
+  /** The first owner and their "Default" organisation. */
+  readonly owner: {
+    readonly email: string;
+    readonly password: string;
+    readonly userId: string;
+    readonly orgId: string;
+  };
+  /** Moves the clock forward. */
+  advance(ms: number): void;
+  /** Sends a request; `token` goes in `Authorization: Bearer`; a non-string body is sent as JSON. */
+  request(
+    method: string,
+    path: string,
+    options?: { token?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<TestResponse>;
+  /** Signs in and returns the access token (throws when sign-in fails). */
+  login(email: string, password: string): Promise<string>;
+  /** Creates a user (not a member of anything) and returns their id. */
+  createUser(email: string, password?: string): Promise<string>;
+  /** Makes a user a member of an org with these roles. */
+  addMember(orgId: string, userId: string, roles: string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The password every test user gets unless a test picks one. */
+export const TEST_PASSWORD = 'correct horse battery staple';
+
+/** Starts an admin for a test file on `driver`, with env overrides for the static config. */
+export async function startTestAdmin(driver: TestDriver, env: Record<string, string> = {}): Promise<TestAdmin> {
+  const { database, drop } = await driver.open();
+  const config: Config = loadConfig({ env: { RUSTRONAUT_LOG_LEVEL: 'silent', ...env } });
+  let clock = Date.now();
+  const ctx = createAdminContext({
+    config,
+    logger: createLogger({ level: 'silent', format: 'json' }),
+    database,
+    masterKey: randomBytes(32),
+    version: '0.0.0-test',
+    now: () => new Date(clock),
+  });
+  const app = buildApp(ctx);
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const email = 'owner@example.com';
+  const userId = await createOwner(ctx, { email, password: TEST_PASSWORD });
+  const [membership] = await ctx.db.select().from(memberships);
+  if (membership === undefined) throw new Error('owner has no org');
+
+  const request: TestAdmin['request'] = async (method, path, options = {}) => {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(`${url}${path}`, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: res.status, headers: res.headers, body: parsed };
+  };
+
+  return {
+    ctx,
+    app,
+    url,
+    owner: { email, password: TEST_PASSWORD, userId, orgId: membership.orgId },
+    advance: (ms) => {
+      clock += ms;
+    },
+    request,
+    async login(loginEmail, password) {
+      const res = await request('POST', '/api/v1/auth/login', { body: { email: loginEmail, password } });
+      if (res.status !== 200) throw new Error(`login failed: ${String(res.status)} ${JSON.stringify(res.body)}`);
+      return (res.body as { accessToken: string }).accessToken;
+    },
+    async createUser(userEmail, password = TEST_PASSWORD) {
+      const id = newId();
+      await ctx.db.insert(users).values({ id, email: userEmail, passwordHash: await hashPassword(password) });
+      return id;
+    },
+    async addMember(orgId, memberId, roles) {
+      await ctx.db.insert(memberships).values({ orgId, userId: memberId, roles });
+    },
+    async close() {
+      await app.close();
+      await drop();
+    },
+  };
+}
