@@ -2,7 +2,7 @@ import { memberships, roles } from '@rustronaut/db';
 import { errors } from '@rustronaut/errors';
 import { compileRoleCatalog, permissionsOf, type Permission } from '@rustronaut/policy';
 import { and, eq } from 'drizzle-orm';
-import type { FastifyRequest, onRequestAsyncHookHandler, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyRequest, onRequestAsyncHookHandler, preValidationAsyncHookHandler } from 'fastify';
 import type { AuditActor } from '../audit/record-audit.js';
 import type { OrgScope, Principal } from '../auth/principal.js';
 import type { AdminContext } from '../context.js';
@@ -14,8 +14,11 @@ export interface OrgRouteOptions {
   readonly config: { readonly permission: Permission };
   /** 401 before anything else (validation included) when the request has no credentials. */
   readonly onRequest: onRequestAsyncHookHandler;
-  /** Membership and permission check: 404 outside the org, 403 without the permission. */
-  readonly preHandler: preHandlerAsyncHookHandler;
+  /**
+   * Membership and permission check, before the body is validated (so outsiders learn nothing, not even the
+   * schema): 404 outside the org, 403 without the permission.
+   */
+  readonly preValidation: preValidationAsyncHookHandler;
 }
 
 /** What the caller may do in `orgId`, or undefined when it is no member (or a key of another org). */
@@ -63,7 +66,7 @@ export function orgRoute(ctx: AdminContext, permission: Permission): OrgRouteOpt
     onRequest: async (request) => {
       requirePrincipal(request);
     },
-    preHandler: async (request) => {
+    preValidation: async (request) => {
       const principal = requirePrincipal(request);
       const orgId = (request.params as { orgId?: unknown }).orgId;
       const permissions =
