@@ -89,7 +89,7 @@ export const TEST_PASSWORD = 'correct horse battery staple';
 /** Starts an admin for a test file on `driver`, with env overrides for the static config. */
 export async function startTestAdmin(driver: TestDriver, env: Record<string, string> = {}): Promise<TestAdmin> {
   const { database, drop } = await driver.open();
-  const config: Config = loadConfig({ env: { RUSTRONAUT_LOG_LEVEL: 'silent', ...env } });
+  const config: Config = loadConfig({ env });
   let clock = Date.now();
   const ctx = createAdminContext({
     config,

@@ -179,7 +179,7 @@ export function authRoutes(ctx: AdminContext) {
         schema: {
           summary: 'Rotate the refresh token',
           tags: TAG,
-          body: refreshRequest.optional(),
+          body: refreshRequest.nullish(),
           response: { 200: tokenResponse },
         },
       },
@@ -312,7 +312,6 @@ export function authRoutes(ctx: AdminContext) {
         schema: {
           summary: 'Start enrolling a TOTP second factor (confirm with a code to turn it on)',
           tags: TAG,
-          body: z.strictObject({}).optional(),
           response: { 200: totpEnrolResponse },
         },
       },
