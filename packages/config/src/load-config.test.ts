@@ -26,8 +26,16 @@ describe('loadConfig', () => {
     expect(config).toEqual({
       dataDir: '/srv/app/data',
       databaseUrl: undefined,
+      masterKey: undefined,
       log: { level: 'info', format: 'auto' },
-      admin: { listen: { host: '127.0.0.1', port: 8080 } },
+      admin: {
+        listen: { host: '127.0.0.1', port: 8080 },
+        publicUrl: undefined,
+        controlListen: { host: '127.0.0.1', port: 8081 },
+        initialEmail: undefined,
+        initialPassword: undefined,
+      },
+      auth: { lockoutThreshold: 10, lockoutWindowMinutes: 15, ipFailureLimit: 50 },
       gateway: {
         httpListen: { host: '', port: 8000 },
         accessLog: true,
@@ -117,6 +125,29 @@ describe('loadConfig', () => {
 });
 
 describe('gateway settings', () => {
+  it('checks the master key, the public URL and the first owner, never echoing secrets', () => {
+    const key = Buffer.alloc(32, 7);
+    expect(loadConfig({ env: { RUSTRONAUT_MASTER_KEY: key.toString('base64') } }).masterKey).toBe(
+      key.toString('base64'),
+    );
+    expect(loadConfig({ env: { RUSTRONAUT_MASTER_KEY: key.toString('hex') } }).masterKey).toBe(key.toString('hex'));
+    const [keyProblem] = problemsOf(() => loadConfig({ env: { RUSTRONAUT_MASTER_KEY: 'tooshort-secret' } }));
+    expect(keyProblem).toMatch(/^RUSTRONAUT_MASTER_KEY: expected 32 bytes as base64 or 64 hex digits/);
+    expect(keyProblem).not.toContain('tooshort-secret');
+    expect(loadConfig({ env: { RUSTRONAUT_ADMIN_PUBLIC_URL: 'https://admin.example.com/' } }).admin.publicUrl).toBe(
+      'https://admin.example.com',
+    );
+    expect(problemsOf(() => loadConfig({ env: { RUSTRONAUT_ADMIN_PUBLIC_URL: 'ftp://x' } }))[0]).toMatch(
+      /^RUSTRONAUT_ADMIN_PUBLIC_URL: expected an http/,
+    );
+    const [passwordProblem] = problemsOf(() => loadConfig({ env: { RUSTRONAUT_ADMIN_PASSWORD: 'short-pass' } }));
+    expect(passwordProblem).toMatch(/^RUSTRONAUT_ADMIN_PASSWORD: expected at least 12 characters/);
+    expect(passwordProblem).not.toContain('short-pass');
+    expect(problemsOf(() => loadConfig({ env: { RUSTRONAUT_ADMIN_EMAIL: 'nope' } }))[0]).toMatch(
+      /^RUSTRONAUT_ADMIN_EMAIL: expected an email address/,
+    );
+  });
+
   it('parses booleans, numbers and a Redis URL from the environment', () => {
     const config = loadConfig({
       env: {

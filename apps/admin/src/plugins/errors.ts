@@ -76,7 +76,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
         void reply.header('retry-after', String(details.retryAfterSeconds));
       const fieldErrors = Array.isArray(details.errors) ? (details.errors as ProblemResponse['errors']) : undefined;
       const message =
-        known.code === errors.dbUniqueViolation.code ? conflictMessage(details.constraint) : known.message;
+        known !== error && known.code === errors.dbUniqueViolation.code
+          ? conflictMessage(details.constraint)
+          : known.message;
       return send(reply, problem(request, known, message, fieldErrors));
     }
     const mapped = FASTIFY_CODES[error.code];
