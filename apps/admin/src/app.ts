@@ -58,7 +58,13 @@ export function buildApp(ctx: AdminContext): FastifyInstance {
       },
       security: [{ bearer: [] }],
     },
-    transform: jsonSchemaTransform,
+    // An org-scoped route's permission (`orgRoute()` puts it in the route config) is published as `x-permission`;
+    // docs/rbac.md is generated from it.
+    transform: (input) => {
+      const out = jsonSchemaTransform(input);
+      const permission = (input.route.config as { permission?: unknown } | undefined)?.permission;
+      return typeof permission === 'string' ? { ...out, schema: { ...out.schema, 'x-permission': permission } } : out;
+    },
   });
   void app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
   app.get('/api/openapi.json', { schema: { hide: true } }, () => app.swagger());
