@@ -79,7 +79,7 @@ export async function startAdmin(options: AdminOptions): Promise<RunningAdmin> {
     if (setupLink !== undefined) {
       logger.warn(
         { setupLink },
-        `first start: no account yet. Create the owner within one hour at ${setupLink} (or set RUSTRONAUT_ADMIN_EMAIL and RUSTRONAUT_ADMIN_PASSWORD)`,
+        `first start: no account yet. Within one hour, create the owner at ${setupLink} or with POST /api/v1/auth/setup {"token", "email", "password"} (docs/api.md); or restart with RUSTRONAUT_ADMIN_EMAIL and RUSTRONAUT_ADMIN_PASSWORD set`,
       );
     }
   } catch (err) {
