@@ -6,7 +6,11 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import { randomUUID } from 'node:crypto';
 import type { AdminContext } from './context.js';
 import { authRoutes } from './modules/auth/routes.js';
+import { apiKeyRoutes } from './modules/api-keys/routes.js';
+import { memberRoutes } from './modules/members/routes.js';
 import { orgRoutes } from './modules/orgs/routes.js';
+import { roleRoutes } from './modules/roles/routes.js';
+import { orgSessionRoutes } from './modules/sessions/routes.js';
 import { systemRoutes } from './modules/system/routes.js';
 import { registerAuthentication } from './plugins/authenticate.js';
 import { registerErrorHandling } from './plugins/errors.js';
@@ -72,5 +76,9 @@ export function buildApp(ctx: AdminContext): FastifyInstance {
   void app.register(systemRoutes({ version: ctx.version, database: ctx.database }));
   void app.register(authRoutes(ctx));
   void app.register(orgRoutes(ctx));
+  void app.register(memberRoutes(ctx));
+  void app.register(roleRoutes(ctx));
+  void app.register(apiKeyRoutes(ctx));
+  void app.register(orgSessionRoutes(ctx));
   return app;
 }

@@ -46,6 +46,32 @@ export {
 } from './api/auth.js';
 export { createOrgRequest, orgView, updateOrgRequest } from './api/orgs.js';
 export {
+  createRoleRequest,
+  permissionListSchema,
+  roleNameSchema,
+  roleParams,
+  roleView,
+  updateRoleRequest,
+  type RoleView,
+} from './api/roles.js';
+export {
+  createMemberRequest,
+  memberListQuery,
+  memberParams,
+  memberSessionListQuery,
+  memberSessionParams,
+  memberView,
+  updateMemberRequest,
+  type MemberView,
+} from './api/members.js';
+export {
+  apiKeyCreatedResponse,
+  apiKeyParams,
+  apiKeyView,
+  createApiKeyRequest,
+  type ApiKeyView,
+} from './api/api-keys.js';
+export {
   configSnapshot,
   enrolRequest,
   enrolResponse,
