@@ -3,7 +3,7 @@ import { shown } from './format.js';
 
 /**
  * Every permission of the admin API, as `<noun>:<action>`. Sessions are created by signing in, never granted,
- * so they only have `read` and `delete` (revoke); `org:transfer` hands the organisation to another owner.
+ * so they only have `read` and `delete` (revoke); API keys cannot be changed, only revoked and created again.
  */
 export const PERMISSIONS = [
   'resource:read',
@@ -32,7 +32,6 @@ export const PERMISSIONS = [
   'role:delete',
   'apikey:read',
   'apikey:create',
-  'apikey:update',
   'apikey:delete',
   'session:read',
   'session:delete',
@@ -40,7 +39,6 @@ export const PERMISSIONS = [
   'org:read',
   'org:update',
   'org:delete',
-  'org:transfer',
 ] as const;
 
 /** One permission of `PERMISSIONS`. */
@@ -66,13 +64,13 @@ const byRule = (keep: (permission: Permission) => boolean): readonly Permission[
 /**
  * The permissions of each built-in role (docs/rbac.md renders this table with `renderRoleTable`):
  * - owner: everything;
- * - admin: everything but deleting the organisation and transferring its ownership;
+ * - admin: everything but deleting the organisation;
  * - operator: reads and writes resources, policies, sites and gateways; reads members and the organisation;
  * - viewer: every `read` permission, nothing else.
  */
 export const BUILT_IN_ROLES: Readonly<Record<BuiltInRole, readonly Permission[]>> = Object.freeze({
   owner: byRule(() => true),
-  admin: byRule((permission) => permission !== 'org:delete' && permission !== 'org:transfer'),
+  admin: byRule((permission) => permission !== 'org:delete'),
   operator: byRule(
     (permission) =>
       OPERATED.includes(permission.slice(0, permission.indexOf(':'))) ||
