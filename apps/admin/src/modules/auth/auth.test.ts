@@ -178,7 +178,13 @@ describe.each(testDrivers())('[$name] authentication', (driver) => {
 
     expect((await t.request('DELETE', `/api/v1/me/sessions/${other.sessionId as string}`, { token })).status).toBe(204);
     expect((await t.request('GET', '/api/v1/me', { token: other.accessToken })).status).toBe(401);
-    expect((await t.request('DELETE', `/api/v1/me/sessions/${other.sessionId as string}`, { token })).status).toBe(404);
+    expect((await t.request('DELETE', `/api/v1/me/sessions/${other.sessionId as string}`, { token })).status).toBe(204);
+    const stranger = await t.createUser('stranger@example.com');
+    const strangers = (await t.request('POST', '/api/v1/auth/login', loginBody('stranger@example.com'))).body;
+    expect(stranger).toBeDefined();
+    const notMine = await t.request('DELETE', `/api/v1/me/sessions/${strangers.sessionId as string}`, { token });
+    expect(notMine.status).toBe(404);
+    expect((await t.request('GET', '/api/v1/me', { token: strangers.accessToken })).status).toBe(200);
     expect((await t.request('DELETE', '/api/v1/me/sessions/nope', { token })).status).toBe(400);
   });
 

@@ -424,26 +424,25 @@ export function authRoutes(ctx: AdminContext) {
       },
       async (request, reply) => {
         const principal = requireUser(request);
-        const revoked = await ctx.db.transaction(async (tx) => {
-          const ids = await revokeSessions(
-            tx,
-            ctx.now(),
-            { userId: principal.userId, sessionId: request.params.sessionId },
-            'revoked',
-          );
+        const [owned] = await ctx.db
+          .select({ id: sessions.id })
+          .from(sessions)
+          .where(and(eq(sessions.id, request.params.sessionId), eq(sessions.userId, principal.userId)));
+        if (owned === undefined) throw errors.notFound.create('no such session');
+        // Revoking a session that has already ended changes nothing and answers the same.
+        await ctx.db.transaction(async (tx) => {
+          const ids = await revokeSessions(tx, ctx.now(), { userId: principal.userId, sessionId: owned.id }, 'revoked');
           if (ids.length > 0) {
             await recordAudit(tx, {
               orgId: null,
               actor: { type: 'user', id: principal.userId },
               action: 'session.revoke',
               targetType: 'session',
-              targetId: request.params.sessionId,
+              targetId: owned.id,
               ip: request.ip,
             });
           }
-          return ids.length;
         });
-        if (revoked === 0) throw errors.notFound.create('no such active session');
         return reply.status(204).send(null);
       },
     );
