@@ -5,6 +5,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import type { AdminContext } from './context.js';
+import { auditRoutes } from './modules/audit/routes.js';
 import { authRoutes } from './modules/auth/routes.js';
 import { apiKeyRoutes } from './modules/api-keys/routes.js';
 import { memberRoutes } from './modules/members/routes.js';
@@ -80,5 +81,6 @@ export function buildApp(ctx: AdminContext): FastifyInstance {
   void app.register(roleRoutes(ctx));
   void app.register(apiKeyRoutes(ctx));
   void app.register(orgSessionRoutes(ctx));
+  void app.register(auditRoutes(ctx));
   return app;
 }

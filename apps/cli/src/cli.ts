@@ -1,7 +1,7 @@
 import { describeConfig, loadConfig } from '@rustronaut/config';
-import { isAppError } from '@rustronaut/errors';
+import { errors, isAppError } from '@rustronaut/errors';
 import { resolve } from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT, type CliIo } from './io.js';
 import { createRuntime, serveUntilSignal, type Runtime } from './runtime.js';
 import { VERSION } from './version.js';
@@ -93,6 +93,36 @@ export function createProgram(io: CliIo): Command {
       const { openMigratedDatabase } = await import('@rustronaut/admin');
       const database = await openMigratedDatabase(rt.config, rt.logger);
       await database.close();
+    });
+
+  program
+    .command('audit')
+    .description('inspect the audit log')
+    .command('verify')
+    .description('verify the audit hash chains; exit 1 naming each changed or deleted event (docs/audit.md)')
+    .addOption(configOption())
+    .option('--org <id>', 'verify only this organisation', (id: string) => {
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
+        throw new InvalidArgumentError('expected an organisation id (UUID)');
+      }
+      return id.toLowerCase();
+    })
+    .action(async (opts: { config?: string; org?: string }) => {
+      const rt = createRuntime(io, opts.config, 'audit');
+      const { openMigratedDatabase, verifyAuditChains, formatAuditReport, describeAuditProblem } =
+        await import('@rustronaut/admin');
+      // stdout carries the report: keep the database's start-up lines out of it.
+      const logger = rt.logger.isLevelEnabled('warn') ? rt.logger.child({}, { level: 'warn' }) : rt.logger;
+      const database = await openMigratedDatabase(rt.config, logger);
+      const report = await verifyAuditChains(database.db, { orgId: opts.org }).finally(() => database.close());
+      io.stdout.write(formatAuditReport(report));
+      const [first] = report.problems;
+      if (!report.ok) {
+        const more = report.problems.length > 1 ? ` (and more, listed above)` : '';
+        throw errors.auditChainBroken.create(
+          `the audit log is broken: ${first === undefined ? 'see above' : describeAuditProblem(first)}${more}`,
+        );
+      }
     });
 
   program

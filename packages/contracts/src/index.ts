@@ -46,6 +46,18 @@ export {
 } from './api/auth.js';
 export { createOrgRequest, orgView, updateOrgRequest } from './api/orgs.js';
 export {
+  auditEventView,
+  auditFilterQuery,
+  auditProblem,
+  auditProblemKind,
+  auditVerifyQuery,
+  auditVerifyReport,
+  type AuditEventView,
+  type AuditFilterQuery,
+  type AuditProblem,
+  type AuditVerifyReport,
+} from './api/audit.js';
+export {
   createRoleRequest,
   permissionListSchema,
   roleNameSchema,
