@@ -43,6 +43,20 @@ const CONSTRAINT_MESSAGES: Record<string, string> = {
   memberships_org_id_user_id_pk: 'this user is already a member',
 };
 
+/**
+ * SQLSTATEs of values the client sent that PostgreSQL cannot store: a NUL character in text (22021) or in JSON
+ * (22P05, `\u0000`). They are the client's fault, so 400 rather than 500.
+ */
+const UNSTORABLE_SQLSTATES = new Set(['22021', '22P05']);
+
+function isUnstorableValue(error: unknown): boolean {
+  for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 8; depth++) {
+    if (UNSTORABLE_SQLSTATES.has(String((e as { code?: unknown }).code))) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 function conflictMessage(constraint: unknown): string {
   return (
     (typeof constraint === 'string' ? CONSTRAINT_MESSAGES[constraint] : undefined) ??
@@ -80,6 +94,12 @@ export function registerErrorHandling(app: FastifyInstance): void {
           ? conflictMessage(details.constraint)
           : known.message;
       return send(reply, problem(request, known, message, fieldErrors));
+    }
+    if (isUnstorableValue(error)) {
+      return send(
+        reply,
+        problem(request, errors.badRequest, 'the request holds a NUL character, which cannot be stored'),
+      );
     }
     const mapped = FASTIFY_CODES[error.code];
     if (mapped) return send(reply, problem(request, mapped, error.message));
