@@ -1,0 +1,152 @@
+import { z } from 'zod';
+import { gatewayFileSchema, httpUpstreamSchema } from './gateway-config.js';
+
+// The control channel between the admin and its gateways (docs/control-plane.md): enrolment on the admin API,
+// then config snapshots, a push stream and heartbeats over mutual TLS on the control listener.
+
+const id = z.uuid().describe('UUID.');
+const timestamp = z.iso.datetime({ offset: true }).describe('RFC 3339 timestamp.');
+const pem = (label: string, description: string) =>
+  z
+    .string()
+    .max(16_384)
+    .regex(new RegExp(`^\\s*-----BEGIN ${label}-----[\\s\\S]+-----END ${label}-----\\s*$`), `expected a PEM ${label}`)
+    .describe(description);
+
+/** Shape of a one-time enrolment token: `rgw_` and 32 random bytes in base64url. */
+export const ENROL_TOKEN_PATTERN = /^rgw_[A-Za-z0-9_-]{43}$/;
+
+/**
+ * `targets` of an HTTP resource: the upstreams of its route, e.g. `[{ "url": "http://10.0.0.5:8080", "weight": 2 }]`.
+ */
+export const httpResourceTargetsSchema = z
+  .array(httpUpstreamSchema)
+  .min(1)
+  .max(64)
+  .describe('Upstreams of an HTTP resource: `[{ url, weight? }]`.');
+
+/** One target of a TCP resource. */
+export const tcpResourceTargetSchema = z
+  .strictObject({
+    host: z
+      .string()
+      .min(1)
+      .max(253)
+      .regex(/^[A-Za-z0-9.:-]+$/, 'expected a host name or IP address')
+      .describe('Host name or IP address (IPv6 without brackets).'),
+    port: z.number().int().min(1).max(65_535).describe('TCP port.'),
+    weight: z.number().int().positive().max(1000).default(1).describe('Relative share of connections; default 1.'),
+  })
+  .describe('A TCP upstream.');
+
+/** `targets` of a TCP resource, e.g. `[{ "host": "10.0.0.7", "port": 5432 }]`. */
+export const tcpResourceTargetsSchema = z
+  .array(tcpResourceTargetSchema)
+  .min(1)
+  .max(64)
+  .describe('Upstreams of a TCP resource: `[{ host, port, weight? }]`.');
+
+/** `POST /api/v1/agents/enrol`: a gateway trades its one-time token and CSR for a client certificate. */
+export const enrolRequest = z
+  .strictObject({
+    token: z.string().regex(ENROL_TOKEN_PATTERN, 'expected an enrolment token (rgw_...)').describe('One-time token.'),
+    csr: pem(
+      'CERTIFICATE REQUEST',
+      "PKCS#10 request (PEM) for the agent's ECDSA P-256 key; its subject is ignored, its signature checked.",
+    ),
+  })
+  .describe('Enrolment of an agent.');
+/** Body of an enrolment request. */
+export type EnrolRequest = z.infer<typeof enrolRequest>;
+
+/** Answer to a successful enrolment. */
+export const enrolResponse = z
+  .object({
+    gatewayId: id.describe('Id of the enrolled gateway.'),
+    orgId: id.describe('Organisation whose configuration the gateway serves.'),
+    certificate: pem('CERTIFICATE', 'Client certificate (PEM) for the control channel.'),
+    caCertificate: pem('CERTIFICATE', 'The admin CA (PEM): trust it for the control listener, and only it.'),
+    controlUrl: z.url().describe('Base URL of the control listener (`https://host:port`).'),
+  })
+  .describe('Identity of an enrolled agent.');
+/** Body of an enrolment response. */
+export type EnrolResponse = z.infer<typeof enrolResponse>;
+
+/** `GET /v1/snapshot` on the control listener: the org's whole gateway configuration at one version. */
+export const configSnapshot = z
+  .object({
+    orgId: id.describe('Organisation the configuration belongs to.'),
+    version: z.number().int().min(0).describe('Config version; higher is newer. 0 before any change.'),
+    config: gatewayFileSchema.describe('Routes and TCP listeners, in the standalone gateway file format.'),
+  })
+  .describe('A versioned configuration snapshot.');
+/** A parsed snapshot. */
+export type ConfigSnapshot = z.output<typeof configSnapshot>;
+
+/** Data of the `version` event of `GET /v1/stream`: the newest config version of the org. */
+export const versionEvent = z
+  .object({ version: z.number().int().min(0).describe('Newest config version; fetch the snapshot when newer.') })
+  .describe('A config version announcement.');
+/** A parsed version event. */
+export type VersionEvent = z.infer<typeof versionEvent>;
+
+const statusValue = z.union([z.string().max(512), z.number(), z.boolean(), z.null()]);
+
+/** `POST /v1/heartbeat` on the control listener. */
+export const heartbeatRequest = z
+  .strictObject({
+    agentVersion: z.string().min(1).max(64).describe('Software version of the agent.'),
+    configVersion: z.number().int().min(0).describe('Config version the agent serves.'),
+    status: z
+      .record(z.string().max(64), statusValue)
+      .refine((s) => Object.keys(s).length <= 32, 'at most 32 status fields')
+      .default({})
+      .describe('Flat status fields (e.g. `routes`, `uptimeSeconds`, `lastError`).'),
+  })
+  .describe('Liveness and status report of an agent.');
+/** Body of a heartbeat. */
+export type HeartbeatRequest = z.infer<typeof heartbeatRequest>;
+
+/** `POST /api/v1/orgs/{orgId}/gateways`. */
+export const gatewayCreateBody = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100).describe('Name, unique in the organisation (e.g. `edge-eu-1`).'),
+  })
+  .describe('A gateway to create; the answer carries its one-time enrolment token.');
+/** Body of a gateway creation. */
+export type GatewayCreateBody = z.infer<typeof gatewayCreateBody>;
+
+/** A gateway as the API shows it. Never carries the token hash or the certificate fingerprint. */
+export const gatewayView = z
+  .object({
+    id,
+    orgId: id,
+    name: z.string(),
+    enrolled: z.boolean().describe('True once the gateway holds a certificate.'),
+    enrolledAt: timestamp.nullable(),
+    enrolTokenExpiresAt: timestamp.nullable().describe('Expiry of the unused enrolment token, if there is one.'),
+    certSerial: z.string().nullable().describe('Serial number of the client certificate, hex.'),
+    certExpiresAt: timestamp.nullable(),
+    lastSeenAt: timestamp.nullable().describe('Last heartbeat or stream connection.'),
+    agentVersion: z.string().nullable(),
+    configVersion: z.number().int().nullable().describe('Config version the gateway last reported serving.'),
+    status: z.record(z.string(), z.unknown()).nullable().describe('Status fields of the last heartbeat.'),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .describe('An enrolled or pending gateway.');
+/** A gateway in API answers. */
+export type GatewayView = z.infer<typeof gatewayView>;
+
+/** Answer to creating a gateway or issuing it a new token: the token is shown this once. */
+export const gatewayTokenResponse = z
+  .object({
+    gateway: gatewayView,
+    enrolToken: z
+      .string()
+      .describe('One-time enrolment token, valid one hour; shown only now (`rustronaut gateway --enrol-token-file`).'),
+    enrolTokenExpiresAt: timestamp,
+  })
+  .describe('A gateway and its new enrolment token.');
+/** Body of a gateway creation or token answer. */
+export type GatewayTokenResponse = z.infer<typeof gatewayTokenResponse>;
