@@ -110,6 +110,11 @@ export const errors = {
     401,
     'The enrolment token is unknown, used or expired; create a new one in the admin.',
   ),
+  controlUnavailable: defineError(
+    'ERR_CONTROL_UNAVAILABLE',
+    503,
+    'A gateway cannot reach the admin (to enrol, or on the control channel), or the admin answered something it does not understand; an enrolled gateway keeps serving its last snapshot and retries.',
+  ),
   auditChainBroken: defineError(
     'ERR_AUDIT_CHAIN_BROKEN',
     500,
