@@ -108,17 +108,18 @@ describe.each(testDrivers())('[$name] resources API', (driver) => {
       targets: [{ host: '10.0.0.7', port: 5432, weight: 1 }],
     });
     expect(plain).not.toHaveProperty('pathPrefix');
-    await created(tcpResource('ssh-a', 2222, { host: 'a.ssh.example' }));
-    await created(tcpResource('ssh-b', 2222, { host: 'B.ssh.example' }));
+    await created(tcpResource('ssh-a', 2222, { host: 'a.ssh.example', options: { public: true } }));
+    await created(tcpResource('ssh-b', 2222, { host: 'B.ssh.example', options: { public: true } }));
     const again = await create(tcpResource('postgres-2', 15432));
     expect(again.status).toBe(409);
     expect(again.body.detail).toBe('another resource already publishes this host and path (or port)');
   });
 
-  it('what it stores compiles into the gateway snapshot', async () => {
+  it('what it stores compiles into the gateway snapshot; only public resources are published yet', async () => {
     await created(
       httpResource('tuned', 'tuned.example.com', {
         options: {
+          public: true,
           loadBalancing: 'least-connections',
           timeouts: { connectMs: 1000 },
           rateLimit: { requestsPerSecond: 10, burst: 20 },
@@ -129,7 +130,10 @@ describe.each(testDrivers())('[$name] resources API', (driver) => {
     );
     const skipped: unknown[] = [];
     const snapshot = await buildSnapshot(t.ctx.db, orgId, (s) => skipped.push(s));
-    expect(skipped).toEqual([]);
+    // `postgres` is not public: the snapshot leaves it out (fail closed) until gateways authenticate users.
+    expect(skipped).toEqual([
+      expect.objectContaining({ name: 'postgres', reason: expect.stringMatching(/not public/) }),
+    ]);
     expect(snapshot.version).toBe(await version(orgId));
     expect(snapshot.config.routes.find((r) => r.match.host === 'tuned.example.com')).toMatchObject({
       loadBalancing: 'least-connections',
