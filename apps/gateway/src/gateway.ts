@@ -33,7 +33,12 @@ export interface GatewayOptions {
   readonly file?: string | undefined;
   /** Reload when the file changes on disk (SIGHUP reloads too, through {@link RunningGateway.reload}). */
   readonly watchFile?: boolean;
+  /** Stay unready (`/readyz` 503) until the first {@link RunningGateway.applyConfig}: the admin sends the routes. */
+  readonly awaitConfig?: boolean;
 }
+
+/** Outcome of a reload or an applied configuration. */
+export type ReloadResult = { ok: true; version: number } | { ok: false; error: string };
 
 /** A running gateway. */
 export interface RunningGateway {
@@ -51,7 +56,12 @@ export interface RunningGateway {
    * Re-reads the file and swaps the configuration atomically. An invalid file keeps the old configuration
    * (the error is logged and returned). In-flight requests finish on the configuration they started with.
    */
-  reload(): Promise<{ ok: true; version: number } | { ok: false; error: string }>;
+  reload(): Promise<ReloadResult>;
+  /**
+   * Compiles `config` (a snapshot from the admin) and swaps it in atomically as `version`, like a reload: an
+   * invalid one keeps the old configuration. Applies are serialized with reloads.
+   */
+  applyConfig(config: GatewayFileConfig, version: number): Promise<ReloadResult>;
   /** Stops being ready, drains listeners within `drainTimeoutMs`, and releases everything. */
   close(): Promise<void>;
 }
@@ -223,16 +233,17 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     activateSnapshot(snapshot);
     published(snapshot);
     metrics.configReloads.inc({ result: 'success' });
-    ready = true;
+    ready = options.awaitConfig !== true;
     logger.info(
       { httpPort, httpsPort, opsPort, routes: snapshot.routes.length, tcp: tcpListeners.size, file: options.file },
       'gateway listening',
     );
 
-    let reloading = Promise.resolve<Awaited<ReturnType<RunningGateway['reload']>>>({ ok: true, version: 1 });
-    const reloadOnce = async (): Promise<Awaited<ReturnType<RunningGateway['reload']>>> => {
+    let reloading = Promise.resolve<ReloadResult>({ ok: true, version: 1 });
+    let closing = false;
+    const reloadOnce = async (read: () => Promise<GatewayFileConfig>, version: number): Promise<ReloadResult> => {
       try {
-        const next = compile(await readSource(), snapshot.version + 1);
+        const next = compile(await read(), version);
         // TCP listeners whose settings changed restart; unchanged ones keep their connections.
         for (const [name, l] of tcpListeners) {
           const wanted = next.tcp.find((t) => t.name === name);
@@ -249,6 +260,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         retireSnapshot(previous);
         published(next);
         metrics.configReloads.inc({ result: 'success' });
+        ready = !closing;
         logger.info({ version: next.version, routes: next.routes.length }, 'configuration reloaded');
         return { ok: true, version: next.version };
       } catch (err) {
@@ -259,7 +271,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       }
     };
     // Reloads are serialized; a reload requested while one runs starts after it, reading the newest file.
-    const reload = () => (reloading = reloading.then(reloadOnce));
+    const reload = () => (reloading = reloading.then(() => reloadOnce(readSource, snapshot.version + 1)));
+    const applyConfig = (config: GatewayFileConfig, version: number) =>
+      (reloading = reloading.then(() => reloadOnce(() => Promise.resolve(config), version)));
 
     let watcher: FSWatcher | undefined;
     if (options.file && options.watchFile) {
@@ -278,7 +292,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       tcpPorts: () => new Map([...tcpListeners].map(([name, l]) => [name, l.port])),
       version: () => snapshot.version,
       reload,
+      applyConfig,
       close: async () => {
+        closing = true;
         ready = false;
         watcher?.close();
         const grace = config.gateway.drainTimeoutMs;

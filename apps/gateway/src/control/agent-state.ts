@@ -1,0 +1,107 @@
+import { configSnapshot, type ConfigSnapshot } from '@rustronaut/contracts';
+import { errors } from '@rustronaut/errors';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+/** What an enrolled gateway keeps about itself. */
+export interface AgentIdentity {
+  readonly gatewayId: string;
+  readonly orgId: string;
+  /** Base URL of the admin's control listener (mutual TLS). */
+  readonly controlUrl: string;
+  /** Private key (PKCS#8 PEM); it never left this machine. */
+  readonly keyPem: string;
+  readonly certPem: string;
+  /** The admin CA: the only issuer trusted for the control listener. */
+  readonly caPem: string;
+}
+
+const identityFile = z.object({ gatewayId: z.uuid(), orgId: z.uuid(), controlUrl: z.url() });
+
+/**
+ * The gateway's state directory, `<dataDir>/gateway/` (mode 0700): `key.pem` (0600), `cert.pem`, `ca.pem`,
+ * `identity.json`, and `snapshot.json`, the last applied snapshot, from which the gateway starts when the admin
+ * is down. Every file is written to a temporary name and renamed, so a crash never leaves half a file.
+ */
+export interface AgentState {
+  readonly dir: string;
+  /** The identity, or undefined before enrolment. Throws ERR_CONFIG_INVALID when the files are damaged. */
+  loadIdentity(): Promise<AgentIdentity | undefined>;
+  saveIdentity(identity: AgentIdentity): Promise<void>;
+  /** The saved snapshot, or undefined when there is none or it is unreadable (`onInvalid` says why). */
+  loadSnapshot(onInvalid: (reason: string) => void): Promise<ConfigSnapshot | undefined>;
+  saveSnapshot(snapshot: ConfigSnapshot): Promise<void>;
+}
+
+/** Opens (creating it, 0700) the state directory under `dataDir`. */
+export async function openAgentState(dataDir: string): Promise<AgentState> {
+  const dir = resolve(dataDir, 'gateway');
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw errors.startupDataDir.create(`cannot create the gateway state directory ${dir}: ${String(err)}`, {
+      cause: err,
+    });
+  }
+  const path = (name: string) => join(dir, name);
+  const write = async (name: string, text: string, mode = 0o644) => {
+    const temp = path(`.${name}.${randomBytes(6).toString('hex')}.tmp`);
+    try {
+      await writeFile(temp, text, { mode, flush: true });
+      await rename(temp, path(name));
+    } catch (err) {
+      await rm(temp, { force: true });
+      throw err;
+    }
+  };
+  const read = async (name: string) => {
+    try {
+      return await readFile(path(name), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  };
+
+  return {
+    dir,
+    async loadIdentity() {
+      const text = await read('identity.json');
+      if (text === undefined) return undefined;
+      const [keyPem, certPem, caPem] = await Promise.all([read('key.pem'), read('cert.pem'), read('ca.pem')]);
+      let meta: z.infer<typeof identityFile> | undefined;
+      try {
+        meta = identityFile.parse(JSON.parse(text));
+      } catch {
+        meta = undefined;
+      }
+      if (meta === undefined || keyPem === undefined || certPem === undefined || caPem === undefined) {
+        throw errors.configInvalid.create(
+          `the gateway identity in ${dir} is incomplete or damaged: remove the directory and enrol again with a new token`,
+        );
+      }
+      return { ...meta, keyPem, certPem, caPem };
+    },
+    async saveIdentity(identity) {
+      // The key first and owner-only; identity.json last, so it only exists when everything it needs does.
+      await write('key.pem', identity.keyPem, 0o600);
+      await write('cert.pem', identity.certPem);
+      await write('ca.pem', identity.caPem);
+      const { gatewayId, orgId, controlUrl } = identity;
+      await write('identity.json', `${JSON.stringify({ gatewayId, orgId, controlUrl }, null, 2)}\n`);
+    },
+    async loadSnapshot(onInvalid) {
+      const text = await read('snapshot.json');
+      if (text === undefined) return undefined;
+      try {
+        return configSnapshot.parse(JSON.parse(text));
+      } catch (err) {
+        onInvalid(err instanceof Error ? err.message : String(err));
+        return undefined;
+      }
+    },
+    saveSnapshot: (snapshot) => write('snapshot.json', `${JSON.stringify(snapshot)}\n`),
+  };
+}

@@ -1,0 +1,78 @@
+import { enrolResponse, type EnrolResponse } from '@rustronaut/contracts';
+import { errors } from '@rustronaut/errors';
+import { request } from 'undici';
+
+/** A fresh ECDSA P-256 key (PKCS#8 PEM) and a certificate request for it. */
+export interface KeyAndRequest {
+  readonly keyPem: string;
+  readonly csrPem: string;
+}
+
+/**
+ * Generates the agent's key and CSR with WebCrypto. @peculiar/x509 (and the reflect-metadata polyfill it needs)
+ * is loaded here, at enrolment only, so a running gateway never pays its memory.
+ */
+export async function createKeyAndRequest(): Promise<KeyAndRequest> {
+  await import('reflect-metadata');
+  const x509 = await import('@peculiar/x509');
+  const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+  const keys = await crypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create(
+    { name: 'CN=rustronaut-gateway', keys, signingAlgorithm: algorithm },
+    crypto,
+  );
+  const pkcs8 = Buffer.from(await crypto.subtle.exportKey('pkcs8', keys.privateKey));
+  const body = pkcs8.toString('base64').replace(/.{1,64}/g, '$&\n');
+  return { keyPem: `-----BEGIN PRIVATE KEY-----\n${body}-----END PRIVATE KEY-----\n`, csrPem: csr.toString('pem') };
+}
+
+/**
+ * Sends the one-time token and the CSR to `POST <adminUrl>/api/v1/agents/enrol`. Throws ERR_ENROL_INVALID when the
+ * admin refuses the token, ERR_CONTROL_UNAVAILABLE when it cannot be reached or answers something unexpected.
+ */
+export async function requestEnrolment(adminUrl: string, token: string, csrPem: string): Promise<EnrolResponse> {
+  const url = new URL('/api/v1/agents/enrol', adminUrl).href;
+  let status: number;
+  let text: string;
+  try {
+    const res = await request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token, csr: csrPem }),
+      headersTimeout: 30_000,
+      bodyTimeout: 30_000,
+    });
+    status = res.statusCode;
+    text = await res.body.text();
+  } catch (err) {
+    throw errors.controlUnavailable.create(`cannot reach the admin at ${url} to enrol: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  const json = parseJson(text);
+  if (status === 401) {
+    throw errors.enrolInvalid.create(
+      `the admin refused the enrolment token: ${detailOf(json) ?? 'unknown, used or expired'}`,
+    );
+  }
+  const parsed = enrolResponse.safeParse(json);
+  if (status !== 200 || !parsed.success) {
+    throw errors.controlUnavailable.create(
+      `the admin at ${url} answered enrolment with ${String(status)}${detailOf(json) ? `: ${detailOf(json) ?? ''}` : ''}`,
+    );
+  }
+  return parsed.data;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function detailOf(json: unknown): string | undefined {
+  const detail = (json as { detail?: unknown } | undefined)?.detail;
+  return typeof detail === 'string' ? detail.slice(0, 300) : undefined;
+}

@@ -1,0 +1,102 @@
+import { errors } from '@rustronaut/errors';
+import { startGateway, type GatewayOptions, type RunningGateway } from '../gateway.js';
+import { openAgentState, type AgentIdentity, type AgentState } from './agent-state.js';
+import { startControlClient, type ControlClientOptions } from './control-client.js';
+import { createKeyAndRequest, requestEnrolment } from './enrol.js';
+
+/** What starting a gateway managed by an admin needs. */
+export interface ManagedGatewayOptions extends Omit<GatewayOptions, 'file' | 'watchFile' | 'awaitConfig'> {
+  /** Base URL of the admin API, for enrolment (`https://admin.example.com`). */
+  readonly adminUrl: string;
+  /** One-time enrolment token; needed only until the gateway is enrolled. */
+  readonly enrolToken?: string | undefined;
+  /** Software version, reported in heartbeats. */
+  readonly agentVersion: string;
+  /** Heartbeat and reconnection timings; tests shorten them. */
+  readonly control?: Pick<ControlClientOptions, 'heartbeatMs' | 'retryMinMs' | 'retryMaxMs'>;
+}
+
+/**
+ * Starts a gateway whose routes come from the admin: enrols once (key and CSR made here, the key stays in
+ * `<dataDir>/gateway/`), serves the last saved snapshot at once if there is one (fail static: the admin may be
+ * down), then follows the admin's control channel and saves every applied snapshot. Until it has a
+ * configuration, `/readyz` answers 503. SIGHUP ({@link RunningGateway.reload}) fetches the snapshot again.
+ */
+export async function startManagedGateway(options: ManagedGatewayOptions): Promise<RunningGateway> {
+  const logger = options.logger.child({ component: 'control' });
+  const state = await openAgentState(options.config.dataDir);
+  const identity = await enrolledIdentity(state, options);
+
+  const saved = await state.loadSnapshot((reason) =>
+    logger.warn(
+      { file: `${state.dir}/snapshot.json`, reason },
+      'the saved snapshot is unreadable; waiting for the admin',
+    ),
+  );
+  const gateway = await startGateway({ ...options, awaitConfig: true });
+  let initialVersion: number | undefined;
+  if (saved !== undefined && saved.orgId === identity.orgId) {
+    const applied = await gateway.applyConfig(saved.config, saved.version);
+    if (applied.ok) {
+      initialVersion = saved.version;
+      logger.info({ version: saved.version }, 'serving the saved snapshot until the admin answers');
+    }
+  }
+  const client = startControlClient({
+    ...options.control,
+    identity,
+    logger,
+    agentVersion: options.agentVersion,
+    initialVersion,
+    apply: async (snapshot) => {
+      const applied = await gateway.applyConfig(snapshot.config, snapshot.version);
+      if (!applied.ok) return applied;
+      try {
+        await state.saveSnapshot(snapshot);
+      } catch (err) {
+        logger.warn({ err }, 'cannot save the snapshot; a restart without the admin would serve an older one');
+      }
+      return { ok: true };
+    },
+  });
+  return {
+    ...gateway,
+    reload: () => client.resync(),
+    close: async () => {
+      await client.close();
+      await gateway.close();
+    },
+  };
+}
+
+async function enrolledIdentity(state: AgentState, options: ManagedGatewayOptions): Promise<AgentIdentity> {
+  const logger = options.logger;
+  const existing = await state.loadIdentity();
+  if (existing !== undefined) {
+    if (options.enrolToken !== undefined) {
+      logger.info(
+        { gatewayId: existing.gatewayId, dir: state.dir },
+        'already enrolled; the enrolment token is not used (remove the directory to enrol again)',
+      );
+    }
+    return existing;
+  }
+  if (options.enrolToken === undefined) {
+    throw errors.configInvalid.create(
+      `invalid configuration:\n  this gateway is not enrolled yet (nothing in ${state.dir}): pass --enrol-token-file FILE or set RUSTRONAUT_ENROL_TOKEN`,
+    );
+  }
+  const { keyPem, csrPem } = await createKeyAndRequest();
+  const enrolled = await requestEnrolment(options.adminUrl, options.enrolToken, csrPem);
+  const identity: AgentIdentity = {
+    gatewayId: enrolled.gatewayId,
+    orgId: enrolled.orgId,
+    controlUrl: enrolled.controlUrl,
+    keyPem,
+    certPem: enrolled.certificate,
+    caPem: enrolled.caCertificate,
+  };
+  await state.saveIdentity(identity);
+  logger.info({ gatewayId: identity.gatewayId, controlUrl: identity.controlUrl }, 'enrolled with the admin');
+  return identity;
+}
