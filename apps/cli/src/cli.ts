@@ -1,5 +1,6 @@
 import { describeConfig, loadConfig } from '@rustronaut/config';
 import { errors, isAppError } from '@rustronaut/errors';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT, type CliIo } from './io.js';
@@ -29,6 +30,38 @@ const gatewayStep =
     const { startGateway } = await import('@rustronaut/gateway');
     return startGateway({ ...rt, ...file });
   };
+
+/** Options of `rustronaut gateway`. */
+interface GatewayCommandOptions {
+  config?: string;
+  watch: boolean;
+  admin?: string;
+  enrolToken?: string;
+  enrolTokenFile?: string;
+}
+
+/**
+ * Starts a gateway managed by the admin (`--admin`). The one-time token comes from `--enrol-token-file`,
+ * `$RUSTRONAUT_ENROL_TOKEN` or `--enrol-token` (visible to every user in `ps`, so the last resort).
+ */
+const managedGatewayStep = (rt: Runtime, io: CliIo, opts: GatewayCommandOptions) => async () => {
+  const usage = (message: string) => errors.configInvalid.create(`invalid configuration:\n  ${message}`);
+  if (opts.admin === undefined) throw usage('--enrol-token and --enrol-token-file need --admin URL');
+  if (opts.config !== undefined) throw usage('--admin and --config exclude each other: routes come from one place');
+  if (!/^https?:\/\/[^/]/.test(opts.admin)) throw usage(`--admin: expected an http(s) URL, got "${opts.admin}"`);
+  if (opts.enrolToken !== undefined && opts.enrolTokenFile !== undefined) {
+    throw usage('--enrol-token and --enrol-token-file exclude each other');
+  }
+  const fromFile =
+    opts.enrolTokenFile === undefined
+      ? undefined
+      : await readFile(resolve(io.cwd, opts.enrolTokenFile), 'utf8').catch((err: unknown) => {
+          throw usage(`--enrol-token-file: cannot read ${opts.enrolTokenFile ?? ''}: ${(err as Error).message}`);
+        });
+  const token = (fromFile ?? opts.enrolToken ?? io.env['RUSTRONAUT_ENROL_TOKEN'])?.trim() || undefined;
+  const { startManagedGateway } = await import('@rustronaut/gateway');
+  return startManagedGateway({ ...rt, adminUrl: opts.admin, enrolToken: token, agentVersion: VERSION });
+};
 
 /** Builds the `rustronaut` command tree. Actions resolve when the command is done. */
 export function createProgram(io: CliIo): Command {
@@ -67,7 +100,10 @@ export function createProgram(io: CliIo): Command {
     .description('run the gateway (data plane) only; it needs no database')
     .option('-c, --config <file>', 'gateway file: listeners, TLS, routes, TCP listeners (docs/gateway.md)')
     .option('--no-watch', 'do not reload when the file changes (SIGHUP still reloads)')
-    .action(async (opts: { config?: string; watch: boolean }) => {
+    .option('--admin <url>', 'get routes from the admin at this URL instead of a file (enrols on first start)')
+    .option('--enrol-token-file <file>', 'file holding the one-time enrolment token (or set $RUSTRONAUT_ENROL_TOKEN)')
+    .option('--enrol-token <token>', 'one-time enrolment token; visible in ps, prefer --enrol-token-file')
+    .action(async (opts: GatewayCommandOptions) => {
       // Static settings (log, limits, Redis) come from the environment or $RUSTRONAUT_CONFIG.
       const rt = createRuntime(io, undefined, 'gateway');
       await serveUntilSignal(
@@ -75,7 +111,10 @@ export function createProgram(io: CliIo): Command {
         rt.logger,
         [
           async () => {
-            const gateway = await gatewayStep(rt, { file: opts.config, watchFile: opts.watch })();
+            const gateway =
+              opts.admin === undefined && opts.enrolToken === undefined && opts.enrolTokenFile === undefined
+                ? await gatewayStep(rt, { file: opts.config, watchFile: opts.watch })()
+                : await managedGatewayStep(rt, io, opts)();
             io.onReload(() => void gateway.reload());
             return gateway;
           },
