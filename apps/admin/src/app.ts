@@ -17,7 +17,7 @@ import { roleRoutes } from './modules/roles/routes.js';
 import { orgSessionRoutes } from './modules/sessions/routes.js';
 import { systemRoutes } from './modules/system/routes.js';
 import { registerAuthentication } from './plugins/authenticate.js';
-import { registerErrorHandling } from './plugins/errors.js';
+import { answerFrameworkError, registerErrorHandling } from './plugins/errors.js';
 
 /** Largest accepted request body; the API takes small JSON documents only. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -37,6 +37,7 @@ export function buildApp(ctx: AdminContext): FastifyInstance {
       return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
     },
     return503OnClosing: true,
+    frameworkErrors: answerFrameworkError,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

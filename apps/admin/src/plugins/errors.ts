@@ -114,3 +114,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
     send(reply, problem(request, errors.notFound, `no route for ${request.method} ${request.url.split('?')[0] ?? ''}`)),
   );
 }
+
+/**
+ * Fastify's `frameworkErrors` option: a URL the router refuses before any route runs (malformed percent-encoding,
+ * a path parameter over the router's length limit) is answered with a problem document too, not Fastify's JSON.
+ */
+export function answerFrameworkError(_error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  void send(reply, problem(request, errors.badRequest, 'the URL is malformed or a path segment is too long'));
+}
