@@ -1,0 +1,135 @@
+import {
+  gatewayFileSchema,
+  httpRouteSchema,
+  tcpResourceTargetsSchema,
+  type ConfigSnapshot,
+  type GatewayFileConfig,
+  type HttpRouteConfig,
+} from '@rustronaut/contracts';
+import { configVersions, resources, type DrizzleDatabase } from '@rustronaut/db';
+import { and, asc, eq } from 'drizzle-orm';
+import type { z } from 'zod';
+
+/** The resource columns a snapshot is made of. */
+export type SnapshotResource = Pick<
+  typeof resources.$inferSelect,
+  'id' | 'name' | 'kind' | 'host' | 'pathPrefix' | 'port' | 'targets' | 'options' | 'policyId'
+>;
+
+/** A resource left out of a snapshot, and why. */
+export interface SkippedResource {
+  readonly id: string;
+  readonly name: string;
+  readonly reason: string;
+}
+
+/** Keys of a resource's `options` that are route settings of the gateway; others are not the gateway's. */
+const ROUTE_OPTIONS = [
+  'loadBalancing',
+  'healthCheck',
+  'passiveHealth',
+  'rateLimit',
+  'timeouts',
+  'securityHeaders',
+  'cors',
+  'allowEncodedSlash',
+  'preserveHost',
+] as const;
+
+/**
+ * Reads an org's config version, then its enabled resources, and compiles them into a snapshot. The version is
+ * read first: a change committed in between makes the content newer than its version, never older, and the
+ * change's own version announcement makes the agent fetch again.
+ */
+export async function buildSnapshot(
+  db: DrizzleDatabase,
+  orgId: string,
+  onSkip: (skipped: SkippedResource) => void = () => {},
+): Promise<ConfigSnapshot> {
+  const [row] = await db
+    .select({ version: configVersions.version })
+    .from(configVersions)
+    .where(eq(configVersions.orgId, orgId));
+  const rows = await db
+    .select()
+    .from(resources)
+    .where(and(eq(resources.orgId, orgId), eq(resources.enabled, true)))
+    .orderBy(asc(resources.id));
+  return { orgId, version: row?.version ?? 0, config: snapshotConfig(rows, onSkip) };
+}
+
+/**
+ * Maps resources to the gateway file shape: an HTTP resource becomes a route named by its id, its `targets`
+ * (`[{ url, weight? }]`) the upstreams and its `options` the route settings; TCP resources become one listener
+ * per port (`[{ host, port, weight? }]` targets), routed by SNI when the resource has a host. A resource that
+ * does not compile is left out and reported, so one bad row never blocks an org's other routes.
+ *
+ * Fail closed: the gateway cannot authenticate users or evaluate policies yet (its routes are `access: public`),
+ * so only resources marked `options.public` and without a policy are published; any other would be open to
+ * everyone, or lose its deny rules.
+ */
+export function snapshotConfig(
+  rows: readonly SnapshotResource[],
+  onSkip: (skipped: SkippedResource) => void = () => {},
+): GatewayFileConfig {
+  const routes: HttpRouteConfig[] = [];
+  const ports = new Map<number, { plain?: Upstreams; sni: Array<{ host: string; upstreams: Upstreams }> }>();
+  for (const r of rows) {
+    const skip = (reason: string) => onSkip({ id: r.id, name: r.name, reason });
+    if (r.options['public'] !== true) {
+      skip('it is not public, and gateways cannot authenticate users yet: left out rather than published open');
+      continue;
+    }
+    if (r.policyId !== null) {
+      skip('it has a policy, and gateways cannot enforce policies yet: left out rather than published without it');
+      continue;
+    }
+    if (r.kind === 'http') {
+      const options = r.options;
+      const route = httpRouteSchema.safeParse({
+        ...Object.fromEntries(ROUTE_OPTIONS.filter((k) => k in options).map((k) => [k, options[k]])),
+        name: r.id,
+        match: { host: r.host, pathPrefix: r.pathPrefix },
+        upstreams: r.targets,
+        access: 'public',
+      });
+      if (route.success) routes.push(route.data);
+      else skip(describe(route.error));
+    } else if (r.kind === 'tcp') {
+      const targets = tcpResourceTargetsSchema.safeParse(r.targets);
+      if (!targets.success) {
+        skip(describe(targets.error, 'targets'));
+        continue;
+      }
+      if (!Number.isInteger(r.port) || r.port < 1 || r.port > 65_535) {
+        skip(`port ${String(r.port)} is not a TCP port`);
+        continue;
+      }
+      const upstreams = targets.data.map((t) => ({
+        address: `${t.host.includes(':') ? `[${t.host}]` : t.host}:${String(t.port)}`,
+        weight: t.weight,
+      }));
+      const listener = ports.get(r.port) ?? { sni: [] };
+      if (r.host === '') listener.plain = upstreams;
+      else listener.sni.push({ host: r.host, upstreams });
+      ports.set(r.port, listener);
+    } else {
+      skip(`kind "${r.kind}" is unknown`);
+    }
+  }
+  const tcp = [...ports].map(([port, l]) => ({
+    name: `tcp-${String(port)}`,
+    listen: `:${String(port)}`,
+    ...(l.plain ? { upstreams: l.plain } : {}),
+    ...(l.sni.length > 0 ? { sni: l.sni } : {}),
+  }));
+  return gatewayFileSchema.parse({ routes, tcp });
+}
+
+type Upstreams = Array<{ address: string; weight: number }>;
+
+function describe(error: z.ZodError, prefix?: string): string {
+  const issue = error.issues[0];
+  const path = [prefix, ...(issue?.path ?? []).map(String)].filter(Boolean).join('.');
+  return `${path === '' ? '' : `${path}: `}${issue?.message ?? 'invalid'}`;
+}

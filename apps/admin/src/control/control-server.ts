@@ -1,0 +1,192 @@
+import { explainListenError } from '@rustronaut/config';
+import { configSnapshot, heartbeatRequest } from '@rustronaut/contracts';
+import { gateways } from '@rustronaut/db';
+import { errors } from '@rustronaut/errors';
+import { and, eq } from 'drizzle-orm';
+import Fastify, { type FastifyBaseLogger, type FastifyRequest } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { z } from 'zod';
+import type { AdminContext } from '../context.js';
+import { registerErrorHandling } from '../plugins/errors.js';
+import { buildSnapshot } from './build-snapshot.js';
+import { controlCa, fingerprintOf } from './control-ca.js';
+import { controlServerNames, controlUrlOf } from './control-url.js';
+import { openEventStream, type EventStream } from './event-stream.js';
+import { createVersionWatch } from './version-watch.js';
+
+/** The running control listener. */
+export interface ControlServer {
+  /** Base URL agents dial (`https://host:port`), as enrolment hands it out. */
+  readonly url: string;
+  /** Bound port. */
+  readonly port: number;
+  /** Ends the push streams, stops polling and closes the listener. */
+  close(): Promise<void>;
+}
+
+/** Options for tests; production uses the defaults. */
+export interface ControlServerOptions {
+  /** How often `config_versions` is polled while streams are open; default 500 ms. */
+  readonly pollMs?: number;
+  /** Interval of the SSE keepalive comment (and of re-checking the agent); default 15 s. */
+  readonly keepaliveMs?: number;
+}
+
+/** Agent requests are small JSON documents: a heartbeat. */
+const BODY_LIMIT_BYTES = 16 * 1024;
+
+/** An agent, as identified by its client certificate. */
+interface Agent {
+  readonly gatewayId: string;
+  readonly orgId: string;
+  readonly fingerprint: string;
+}
+
+/**
+ * Starts the control channel on `admin.controlListen`: HTTPS that demands a client certificate from the built-in
+ * CA (the TLS handshake refuses anything else), then identifies the agent by the certificate's SHA-256
+ * fingerprint, which must still belong to a gateway (a deleted or re-enrolled one gets 401). Endpoints:
+ * `GET /v1/snapshot`, `GET /v1/stream` (server-sent `version` events) and `POST /v1/heartbeat`.
+ */
+export async function startControlServer(
+  ctx: AdminContext,
+  options: ControlServerOptions = {},
+): Promise<ControlServer> {
+  const keepaliveMs = options.keepaliveMs ?? 15_000;
+  const logger = ctx.logger.child({ component: 'control' });
+  const ca = await controlCa(ctx);
+  const server = await ca.issueServerCertificate(controlServerNames(ctx.config), ctx.now());
+  const loggerInstance: FastifyBaseLogger = logger;
+  const app = Fastify({
+    loggerInstance,
+    https: {
+      key: server.keyPem,
+      cert: server.certPem,
+      ca: [ca.certPem],
+      requestCert: true,
+      rejectUnauthorized: true,
+      minVersion: 'TLSv1.2',
+    },
+    bodyLimit: BODY_LIMIT_BYTES,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    forceCloseConnections: true,
+    return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(app);
+
+  const watch = createVersionWatch({ db: ctx.db, changes: ctx.changes, logger, pollMs: options.pollMs });
+  const streams = new Set<EventStream>();
+
+  /** The agent behind the request's client certificate, or 401. */
+  const identify = async (request: FastifyRequest): Promise<Agent> => {
+    const socket = request.raw.socket as TLSSocket;
+    const raw = socket.authorized ? socket.getPeerCertificate().raw : undefined;
+    if (raw === undefined) throw errors.unauthenticated.create('a client certificate from the admin CA is required');
+    const fingerprint = fingerprintOf(raw);
+    const [row] = await ctx.db
+      .select({ id: gateways.id, orgId: gateways.orgId })
+      .from(gateways)
+      .where(eq(gateways.certFingerprint, fingerprint));
+    if (row === undefined) {
+      throw errors.unauthenticated.create(
+        'this certificate belongs to no gateway (deleted, or enrolled again since): enrol with a new token',
+      );
+    }
+    return { gatewayId: row.id, orgId: row.orgId, fingerprint };
+  };
+  const stillEnrolled = async (agent: Agent) => {
+    const [row] = await ctx.db
+      .select({ id: gateways.id })
+      .from(gateways)
+      .where(and(eq(gateways.id, agent.gatewayId), eq(gateways.certFingerprint, agent.fingerprint)));
+    return row !== undefined;
+  };
+  const seen = (agent: Agent, fields: Partial<typeof gateways.$inferInsert> = {}) =>
+    ctx.db
+      .update(gateways)
+      .set({ ...fields, lastSeenAt: ctx.now() })
+      .where(and(eq(gateways.id, agent.gatewayId), eq(gateways.certFingerprint, agent.fingerprint)));
+
+  app.get('/v1/snapshot', { schema: { response: { 200: configSnapshot } } }, async (request) => {
+    const agent = await identify(request);
+    return buildSnapshot(ctx.db, agent.orgId, (skipped) =>
+      logger.warn(
+        { orgId: agent.orgId, resource: skipped.id, name: skipped.name },
+        `resource left out: ${skipped.reason}`,
+      ),
+    );
+  });
+
+  app.get('/v1/stream', async (request, reply) => {
+    const agent = await identify(request);
+    await seen(agent);
+    const version = await watch.current(agent.orgId);
+    void reply.hijack();
+    let checking = false;
+    const recheck = () => {
+      if (checking) return;
+      checking = true;
+      stillEnrolled(agent)
+        .then((ok) => {
+          if (!ok) {
+            logger.info({ gateway: agent.gatewayId }, 'push stream ended: the gateway is no longer enrolled');
+            stream.end();
+          }
+        })
+        .catch((err: unknown) => logger.warn({ err }, 'control channel: cannot re-check an agent'))
+        .finally(() => (checking = false));
+    };
+    const unsubscribe = watch.subscribe(agent.orgId, (v) => {
+      recheck();
+      stream.announce(v);
+    });
+    const timer = setInterval(() => {
+      stream.keepalive();
+      recheck();
+    }, keepaliveMs).unref();
+    const stream = openEventStream(reply.raw, () => {
+      clearInterval(timer);
+      unsubscribe();
+      streams.delete(stream);
+    });
+    streams.add(stream);
+    stream.announce(version);
+  });
+
+  app.post(
+    '/v1/heartbeat',
+    { schema: { body: heartbeatRequest, response: { 204: z.null() } } },
+    async (request, reply) => {
+      const agent = await identify(request);
+      const { agentVersion, configVersion, status } = request.body;
+      await seen(agent, { agentVersion, configVersion, status });
+      return reply.status(204).send(null);
+    },
+  );
+
+  const { host, port } = ctx.config.admin.controlListen;
+  try {
+    await app.listen({ host: host || '::', port });
+  } catch (err) {
+    watch.close();
+    await app.close();
+    throw explainListenError(err as Error, 'admin.controlListen', ctx.config.admin.controlListen);
+  }
+  const bound = (app.server.address() as AddressInfo).port;
+  const url = controlUrlOf(ctx.config, bound);
+  logger.info({ url }, 'control channel listening (mutual TLS)');
+  return {
+    url,
+    port: bound,
+    close: async () => {
+      watch.close();
+      for (const s of streams) s.end();
+      await app.close();
+    },
+  };
+}
