@@ -17,7 +17,16 @@ const hostPattern = z
   )
   .describe('Host to match: an exact name, `*.example.com` (any one or more labels in front), or `*` (any host).');
 
-const positiveInt = z.number().int().positive();
+const originSchema = z
+  .string()
+  .regex(
+    /^(\*|https?:\/\/[A-Za-z0-9.-]{1,253}(:\d{1,5})?)$/,
+    'expected an origin such as https://app.example.com, or *',
+  );
+const headerNameSchema = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/, 'expected a header name');
+
+// Bounded by what Node's timers take (2^31 - 1 ms); larger values would fire at once.
+const positiveInt = z.number().int().positive().max(2_147_483_647);
 
 /** One HTTP upstream of a route. */
 export const httpUpstreamSchema = z
@@ -36,7 +45,11 @@ export const healthCheckSchema = z
       .enum(['http', 'tcp'])
       .default('http')
       .describe('`http`: GET `path`, healthy on 2xx/3xx; `tcp`: connect only.'),
-    path: z.string().startsWith('/').default('/').describe('Path requested by `http` checks.'),
+    path: z
+      .string()
+      .regex(/^\/[\x21-\x7e]{0,1023}$/, 'expected a path starting with / (printable ASCII, at most 1024 characters)')
+      .default('/')
+      .describe('Path requested by `http` checks.'),
     intervalMs: positiveInt.min(100).default(5000).describe('Time between checks, in milliseconds.'),
     timeoutMs: positiveInt.default(2000).describe('A check slower than this fails.'),
     unhealthyAfter: positiveInt.default(2).describe('Consecutive failed checks that take an upstream out of rotation.'),
@@ -57,7 +70,7 @@ export const passiveHealthSchema = z
 /** Token-bucket rate limit of a route. */
 export const rateLimitSchema = z
   .strictObject({
-    requestsPerSecond: z.number().positive().describe('Sustained rate: tokens added per second.'),
+    requestsPerSecond: z.number().positive().max(1_000_000).describe('Sustained rate: tokens added per second.'),
     burst: positiveInt.describe('Bucket size: requests allowed at once after an idle period.'),
     key: z.enum(['ip']).default('ip').describe('What a bucket belongs to: `ip`, the client address.'),
   })
@@ -75,15 +88,22 @@ export const timeoutsSchema = z
 /** CORS handled at the gateway. */
 export const corsSchema = z
   .strictObject({
-    allowOrigins: z.array(z.string().min(1)).min(1).describe('Allowed origins (`https://app.example.com`) or `*`.'),
+    allowOrigins: z.array(originSchema).min(1).max(100).describe('Allowed origins (`https://app.example.com`) or `*`.'),
     allowMethods: z
-      .array(z.string().regex(/^[A-Z]+$/))
+      .array(z.string().regex(/^[A-Z]{1,20}$/))
+      .max(20)
       .default(['GET', 'HEAD', 'POST'])
       .describe('Allowed methods.'),
-    allowHeaders: z.array(z.string()).default([]).describe('Allowed request headers.'),
-    exposeHeaders: z.array(z.string()).default([]).describe('Response headers the browser may read.'),
+    allowHeaders: z.array(headerNameSchema).max(100).default([]).describe('Allowed request headers.'),
+    exposeHeaders: z.array(headerNameSchema).max(100).default([]).describe('Response headers the browser may read.'),
     allowCredentials: z.boolean().default(false).describe('Send `Access-Control-Allow-Credentials: true`.'),
-    maxAgeSeconds: z.number().int().min(0).default(600).describe('How long browsers cache a preflight answer.'),
+    maxAgeSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(86_400)
+      .default(600)
+      .describe('How long browsers cache a preflight answer.'),
   })
   .describe('Cross-origin resource sharing; preflight requests are answered at the gateway.');
 
@@ -96,7 +116,11 @@ export const securityHeadersSchema = z
       .enum(['DENY', 'SAMEORIGIN', 'off'])
       .default('SAMEORIGIN')
       .describe('`X-Frame-Options` (and the matching CSP `frame-ancestors`), or `off`.'),
-    referrerPolicy: z.string().default('strict-origin-when-cross-origin').describe('`Referrer-Policy`, or `off`.'),
+    referrerPolicy: z
+      .string()
+      .regex(/^[a-z-]{1,64}(, *[a-z-]{1,64}){0,4}$/, 'expected a Referrer-Policy value such as no-referrer')
+      .default('strict-origin-when-cross-origin')
+      .describe('`Referrer-Policy`, or `off`.'),
   })
   .describe('Security headers added to responses when the upstream did not set them.');
 

@@ -141,32 +141,6 @@ export const pathPrefixSchema = normalized((input) => {
   'Path prefix, matched on whole segments (`/api` takes `/api` and `/api/x`, not `/apix`); `/` for the whole host.',
 );
 
-/** Largest number an option may hold: Node timers overflow (and fire at once) beyond 2^31 - 1 milliseconds. */
-const MAX_OPTION_NUMBER = 2_147_483_647;
-/** Longest string and list in options (header values, origins, paths). */
-const MAX_OPTION_STRING = 1024;
-const MAX_OPTION_LIST = 100;
-
-/**
- * Bounds every value in `value`, naming its path: numbers up to {@link MAX_OPTION_NUMBER}, strings up to
- * {@link MAX_OPTION_STRING} characters without control characters (several become response headers at the
- * gateway), lists up to {@link MAX_OPTION_LIST} entries. The gateway's route schemas leave these open.
- */
-function boundOptions(value: unknown, ctx: z.RefinementCtx, path: PropertyKey[] = []): void {
-  const issue = (message: string) => ctx.addIssue({ code: 'custom', path, message });
-  if (typeof value === 'number') {
-    if (value > MAX_OPTION_NUMBER) issue(`must be at most ${String(MAX_OPTION_NUMBER)}`);
-  } else if (typeof value === 'string') {
-    if (value.length > MAX_OPTION_STRING) issue(`must be at most ${String(MAX_OPTION_STRING)} characters`);
-    else if (/\p{Cc}/u.test(value)) issue('must not contain control characters');
-  } else if (Array.isArray(value)) {
-    if (value.length > MAX_OPTION_LIST) issue(`must have at most ${String(MAX_OPTION_LIST)} entries`);
-    else value.forEach((inner, i) => boundOptions(inner, ctx, [...path, i]));
-  } else if (typeof value === 'object' && value !== null) {
-    for (const [key, inner] of Object.entries(value)) boundOptions(inner, ctx, [...path, key]);
-  }
-}
-
 const publicOption = z
   .boolean()
   .optional()
@@ -189,7 +163,6 @@ export const httpResourceOptionsSchema = z
     allowEncodedSlash: z.boolean().optional().describe('Pass `%2F` and `%5C` in paths instead of answering 400.'),
     preserveHost: z.boolean().optional().describe('Send the client Host header upstream instead of the target host.'),
   })
-  .superRefine((options, ctx) => boundOptions(options, ctx))
   .describe('Settings of an HTTP resource; omitted ones take the gateway defaults.');
 /** Options of an HTTP resource. */
 export type HttpResourceOptions = z.output<typeof httpResourceOptionsSchema>;
