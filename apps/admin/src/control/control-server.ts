@@ -73,6 +73,8 @@ export async function startControlServer(
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     forceCloseConnections: true,
+    // Heartbeats every 10 s per gateway would flood the log; failures are logged by the error handler.
+    disableRequestLogging: true,
     return503OnClosing: true,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
