@@ -27,7 +27,7 @@ describe.each(testDrivers())('[$name] organisation boundary', (driver) => {
   const b = { token: '', ids: {} as Record<string, string> };
 
   beforeAll(async () => {
-    t = await startTestAdmin(driver, { RUSTRONAUT_LOG_LEVEL: 'error' });
+    t = await startTestAdmin(driver);
     api = await fetchOpenApi(t);
     orgScoped = api.operations.filter(isOrgScoped);
     a.token = await t.login(t.owner.email, t.owner.password);

@@ -17,7 +17,7 @@ describe.each(testDrivers())('[$name] garbage to every route', (driver) => {
   let token: string;
 
   beforeAll(async () => {
-    t = await startTestAdmin(driver, { RUSTRONAUT_LOG_LEVEL: 'error' });
+    t = await startTestAdmin(driver);
     api = await fetchOpenApi(t);
     token = await t.login(t.owner.email, t.owner.password);
   });

@@ -24,7 +24,7 @@ describe('OpenAPI document', () => {
 
   beforeAll(async () => {
     if (driver === undefined) throw new Error('no test driver');
-    t = await startTestAdmin(driver, { RUSTRONAUT_LOG_LEVEL: 'error' });
+    t = await startTestAdmin(driver);
     api = await fetchOpenApi(t);
     routes = await registeredRoutes(t);
     operations = api.operations.filter((op) => isApi(op.path));

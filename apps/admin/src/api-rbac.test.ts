@@ -42,7 +42,7 @@ describe.each(testDrivers())('[$name] role matrix', (driver) => {
   let ownerToken: string;
 
   beforeAll(async () => {
-    t = await startTestAdmin(driver, { RUSTRONAUT_LOG_LEVEL: 'error' });
+    t = await startTestAdmin(driver);
     api = await fetchOpenApi(t);
     routes = await registeredRoutes(t);
     ownerToken = await t.login(t.owner.email, t.owner.password);
