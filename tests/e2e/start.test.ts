@@ -15,11 +15,12 @@ afterAll(() => tmp.remove());
 
 describe('rustronaut start as a process', () => {
   it('comes up on PGlite within 60 s and exits 0 within 5 s of SIGTERM', async () => {
-    const [admin, http, ops] = await freePorts(3);
+    const [admin, control, http, ops] = await freePorts(4);
     const dataDir = join(tmp.path, 'data');
     const proc = run(['start'], {
       RUSTRONAUT_DATA_DIR: dataDir,
       RUSTRONAUT_ADMIN_LISTEN: `127.0.0.1:${String(admin)}`,
+      RUSTRONAUT_ADMIN_CONTROL_LISTEN: `127.0.0.1:${String(control)}`,
       RUSTRONAUT_GATEWAY_HTTP_LISTEN: `127.0.0.1:${String(http)}`,
       RUSTRONAUT_GATEWAY_OPS_LISTEN: `127.0.0.1:${String(ops)}`,
     });

@@ -5,9 +5,12 @@ import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import type { AdminContext } from './context.js';
+import { controlUrlOf } from './control/control-url.js';
 import { auditRoutes } from './modules/audit/routes.js';
 import { authRoutes } from './modules/auth/routes.js';
 import { apiKeyRoutes } from './modules/api-keys/routes.js';
+import { agentRoutes } from './modules/gateways/agent-routes.js';
+import { gatewayRoutes } from './modules/gateways/routes.js';
 import { memberRoutes } from './modules/members/routes.js';
 import { orgRoutes } from './modules/orgs/routes.js';
 import { policyRoutes } from './modules/policies/routes.js';
@@ -24,8 +27,14 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 
+/** Options of {@link buildApp}. */
+export interface BuildAppOptions {
+  /** URL of the running control listener, handed to enrolling agents; default: derived from the config. */
+  readonly controlUrl?: string;
+}
+
 /** Builds the admin Fastify app: every plugin and route module registered here, in order. */
-export function buildApp(ctx: AdminContext): FastifyInstance {
+export function buildApp(ctx: AdminContext, options: BuildAppOptions = {}): FastifyInstance {
   // Widen pino's Logger to Fastify's logger type, so the instance has Fastify's default generics.
   const loggerInstance: FastifyBaseLogger = ctx.logger;
   const app = Fastify({
@@ -89,5 +98,7 @@ export function buildApp(ctx: AdminContext): FastifyInstance {
   void app.register(apiKeyRoutes(ctx));
   void app.register(orgSessionRoutes(ctx));
   void app.register(auditRoutes(ctx));
+  void app.register(gatewayRoutes(ctx));
+  void app.register(agentRoutes(ctx, options.controlUrl ?? controlUrlOf(ctx.config)));
   return app;
 }

@@ -17,7 +17,13 @@ afterAll(() => tmp.remove());
 describe('startAdmin on embedded PGlite', () => {
   it('creates the data directory 0700, stores PGlite there and keeps it across restarts', async () => {
     const dataDir = join(tmp.path, 'nested', 'data');
-    const config = loadConfig({ env: { RUSTRONAUT_DATA_DIR: dataDir, RUSTRONAUT_ADMIN_LISTEN: '127.0.0.1:0' } });
+    const config = loadConfig({
+      env: {
+        RUSTRONAUT_DATA_DIR: dataDir,
+        RUSTRONAUT_ADMIN_LISTEN: '127.0.0.1:0',
+        RUSTRONAUT_ADMIN_CONTROL_LISTEN: '127.0.0.1:0',
+      },
+    });
     const first = await startAdmin({ config, logger, version: '0.0.1' });
     try {
       expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -39,7 +45,11 @@ describe('startAdmin on embedded PGlite', () => {
     const port = (blocker.address() as { port: number }).port;
     try {
       const config = loadConfig({
-        env: { RUSTRONAUT_DATA_DIR: join(tmp.path, 'busy'), RUSTRONAUT_ADMIN_LISTEN: `127.0.0.1:${String(port)}` },
+        env: {
+          RUSTRONAUT_DATA_DIR: join(tmp.path, 'busy'),
+          RUSTRONAUT_ADMIN_LISTEN: `127.0.0.1:${String(port)}`,
+          RUSTRONAUT_ADMIN_CONTROL_LISTEN: '127.0.0.1:0',
+        },
       });
       await expect(startAdmin({ config, logger, version: '0' })).rejects.toMatchObject({
         code: 'ERR_STARTUP_PORT_IN_USE',

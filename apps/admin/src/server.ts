@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { buildApp } from './app.js';
 import type { AdminContext } from './context.js';
+import { startControlServer, type ControlServer } from './control/control-server.js';
 import { createAdminContext } from './create-context.js';
 import { bootstrapOwner } from './modules/auth/bootstrap.js';
 import { loadMasterKey } from './secrets/master-key.js';
@@ -21,6 +22,8 @@ export interface AdminOptions {
 export interface RunningAdmin {
   /** Base URL the admin listens on, e.g. `http://127.0.0.1:8080`. */
   readonly url: string;
+  /** Base URL of the control channel (mutual TLS) that enrolled gateways dial. */
+  readonly controlUrl: string;
   /** Stops accepting requests, drains in-flight ones, then closes the database. */
   close(): Promise<void>;
 }
@@ -63,13 +66,24 @@ export async function startAdmin(options: AdminOptions): Promise<RunningAdmin> {
     await database.close();
     throw err;
   }
-  const app = buildApp(ctx);
+  let control: ControlServer;
+  try {
+    control = await startControlServer(ctx);
+  } catch (err) {
+    await database.close();
+    throw explainListenError(err as Error, 'admin.controlListen', config.admin.controlListen);
+  }
+  const app = buildApp(ctx, { controlUrl: control.url });
   const { host, port } = config.admin.listen;
+  const closeAll = async () => {
+    await app.close();
+    await control.close();
+    await database.close();
+  };
   try {
     await app.listen({ host: host || '::', port });
   } catch (err) {
-    await app.close();
-    await database.close();
+    await closeAll();
     throw explainListenError(err as Error, 'admin.listen', config.admin.listen);
   }
   const bound = app.server.address() as AddressInfo;
@@ -83,15 +97,9 @@ export async function startAdmin(options: AdminOptions): Promise<RunningAdmin> {
       );
     }
   } catch (err) {
-    await app.close();
-    await database.close();
+    await closeAll();
     throw err;
   }
-  return {
-    url,
-    close: async () => {
-      await app.close();
-      await database.close();
-    },
-  };
+  logger.info({ url: control.url }, 'control channel listening (mutual TLS)');
+  return { url, controlUrl: control.url, close: closeAll };
 }

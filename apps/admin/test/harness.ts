@@ -14,7 +14,7 @@ import { createOwner } from '../src/modules/auth/bootstrap.js';
 export interface TestDriver {
   readonly name: 'pglite' | 'postgres';
   /** Opens a fresh, migrated database; `drop` removes it. */
-  open(): Promise<{ database: Database; drop(): Promise<void> }>;
+  open(): Promise<{ database: Database; drop: () => Promise<void> }>;
 }
 
 const pglite: TestDriver = {

@@ -120,6 +120,7 @@ describe.each(drivers)('[$name] rustronaut audit verify', (driver) => {
     env = {
       RUSTRONAUT_DATA_DIR: join(tmp.path, `data-${driver.name}`),
       RUSTRONAUT_ADMIN_LISTEN: '127.0.0.1:0',
+      RUSTRONAUT_ADMIN_CONTROL_LISTEN: '127.0.0.1:0',
       RUSTRONAUT_LOG_FORMAT: 'json',
       ...(db.url === undefined ? {} : { DATABASE_URL: db.url }),
     };

@@ -58,6 +58,7 @@ afterAll(() => tmp.remove());
 const ephemeral = (dataDir: string): Record<string, string> => ({
   RUSTRONAUT_DATA_DIR: dataDir,
   RUSTRONAUT_ADMIN_LISTEN: '127.0.0.1:0',
+  RUSTRONAUT_ADMIN_CONTROL_LISTEN: '127.0.0.1:0',
   RUSTRONAUT_GATEWAY_HTTP_LISTEN: '127.0.0.1:0',
   RUSTRONAUT_GATEWAY_OPS_LISTEN: '127.0.0.1:0',
   RUSTRONAUT_LOG_FORMAT: 'json',

@@ -50,12 +50,15 @@ const RELOAD_MS = 60_000;
 export function createSigningKeyStore(db: DrizzleDatabase, secrets: SecretBox, now: () => Date): SigningKeyStore {
   let keys: LoadedKey[] = [];
   let loadedAt = -Infinity;
+  // Verification key set, built once per load: importing keys on every check cost more than the check.
+  let verifier: { at: number; keySet: ReturnType<typeof createLocalJWKSet> } | undefined;
   const privateKeys = new Map<string, ReturnType<typeof importPKCS8>>();
 
   async function load(): Promise<void> {
     const rows = await db.select().from(signingKeys).orderBy(desc(signingKeys.createdAt));
-    keys = rows.map((row) => ({ ...row, publicJwk: row.publicJwk as JWK }));
+    keys = rows.map((row) => ({ ...row, publicJwk: row.publicJwk }));
     loadedAt = Date.now();
+    verifier = undefined;
   }
 
   async function current(): Promise<LoadedKey[]> {
@@ -110,15 +113,20 @@ export function createSigningKeyStore(db: DrizzleDatabase, secrets: SecretBox, n
         .sign(key);
     },
     async verify(token, options) {
-      const verifyWith = async () =>
-        (
-          await jwtVerify(token, createLocalJWKSet({ keys: (await current()).map((key) => key.publicJwk) }), {
+      const verifyWith = async () => {
+        const published = await current();
+        if (verifier?.at !== loadedAt) {
+          verifier = { at: loadedAt, keySet: createLocalJWKSet({ keys: published.map((key) => key.publicJwk) }) };
+        }
+        return (
+          await jwtVerify(token, verifier.keySet, {
             issuer: ISSUER,
             algorithms: [SIGNING_ALG],
             currentDate: now(),
             ...options,
           })
         ).payload;
+      };
       try {
         return await verifyWith();
       } catch (err) {

@@ -63,8 +63,9 @@ async function memberPermissions(
 export function orgRoute(ctx: AdminContext, permission: Permission): OrgRouteOptions {
   return {
     config: { permission },
-    onRequest: async (request) => {
+    onRequest: (request) => {
       requirePrincipal(request);
+      return Promise.resolve();
     },
     preValidation: async (request) => {
       const principal = requirePrincipal(request);

@@ -21,8 +21,8 @@ describe.each(testDrivers())('[$name] authentication', (driver) => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ tokenType: 'Bearer', expiresIn: 900 });
     expect(res.body.refreshToken).toMatch(/^rrt_/);
-    expect(decodeProtectedHeader(res.body.accessToken)).toMatchObject({ alg: 'EdDSA', typ: 'JWT' });
-    const claims = decodeJwt(res.body.accessToken);
+    expect(decodeProtectedHeader(res.body.accessToken as string)).toMatchObject({ alg: 'EdDSA', typ: 'JWT' });
+    const claims = decodeJwt(res.body.accessToken as string);
     expect(claims).toMatchObject({
       sub: t.owner.userId,
       sid: res.body.sessionId,
@@ -39,7 +39,10 @@ describe.each(testDrivers())('[$name] authentication', (driver) => {
     expect(me.body.user).toMatchObject({ id: t.owner.userId, email: 'owner@example.com', totpEnabled: false });
     expect(me.body.user).not.toHaveProperty('passwordHash');
     expect(me.body.memberships).toEqual([{ orgId: t.owner.orgId, orgName: 'Default', roles: ['owner'] }]);
-    const [event] = await t.ctx.db.select().from(auditEvents).where(eq(auditEvents.targetId, res.body.sessionId));
+    const [event] = await t.ctx.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.targetId, res.body.sessionId as string));
     expect(event).toMatchObject({ action: 'auth.login', actorId: t.owner.userId });
   });
 
@@ -102,7 +105,10 @@ describe.each(testDrivers())('[$name] authentication', (driver) => {
       (await t.request('POST', '/api/v1/auth/refresh', { body: { refreshToken: third.body.refreshToken } })).status,
     ).toBe(401);
     expect((await t.request('GET', '/api/v1/me', { token: third.body.accessToken })).status).toBe(401);
-    const [row] = await t.ctx.db.select().from(sessions).where(eq(sessions.id, first.sessionId));
+    const [row] = await t.ctx.db
+      .select()
+      .from(sessions)
+      .where(eq(sessions.id, first.sessionId as string));
     expect(row).toMatchObject({ revokedReason: 'refresh_reuse' });
     const events = await t.ctx.db.select().from(auditEvents).where(eq(auditEvents.action, 'auth.refresh.reuse'));
     expect(events.map((e) => e.targetId)).toContain(first.sessionId);
@@ -256,7 +262,7 @@ describe.each(testDrivers())('[$name] authentication', (driver) => {
     const code = totpCode(secret, t.ctx.now());
     const ok = await t.request('POST', '/api/v1/auth/login', loginBody(email, TEST_PASSWORD, code));
     expect(ok.status).toBe(200);
-    expect(decodeJwt(ok.body.accessToken).amr).toEqual(['password', 'otp']);
+    expect(decodeJwt(ok.body.accessToken as string).amr).toEqual(['password', 'otp']);
     const replay = await t.request('POST', '/api/v1/auth/login', loginBody(email, TEST_PASSWORD, code));
     expect(replay.body.code).toBe('ERR_AUTH_INVALID_CREDENTIALS');
 
@@ -282,7 +288,8 @@ describe.each(testDrivers())('[$name] authentication', (driver) => {
     const oldKid = decodeProtectedHeader(before).kid;
     const newKid = decodeProtectedHeader(after).kid;
     expect(newKid).not.toBe(oldKid);
-    const kids = (await t.request('GET', '/.well-known/jwks.json')).body.keys.map((k: { kid: string }) => k.kid);
+    const jwksAfter = (await t.request('GET', '/.well-known/jwks.json')).body as { keys: { kid: string }[] };
+    const kids = jwksAfter.keys.map((k) => k.kid);
     expect(kids).toEqual(expect.arrayContaining([oldKid, newKid]));
     expect((await t.request('GET', '/api/v1/me', { token: before })).status).toBe(200);
     // Private keys are stored sealed under the master key.

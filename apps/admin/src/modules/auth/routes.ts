@@ -332,7 +332,7 @@ export function authRoutes(ctx: AdminContext) {
     const totpChange = (enable: boolean) => async (request: FastifyRequest<{ Body: { code: string } }>) => {
       const principal = requireUser(request);
       const [user] = await ctx.db.select().from(users).where(eq(users.id, principal.userId)).limit(1);
-      if (user?.totpSecretEnc == null || user.totpEnabled === enable) {
+      if (user === undefined || user.totpSecretEnc === null || user.totpEnabled === enable) {
         throw errors.conflict.create(
           enable ? 'start enrolling with POST /api/v1/me/totp first' : 'no second factor is on',
         );

@@ -186,11 +186,11 @@ describe.each(testDrivers())('[$name] members API', (driver) => {
     // A custom role with a permission the admin lacks cannot be granted by them either.
     await t.request('POST', `/api/v1/orgs/${orgId}/roles`, {
       token: owner,
-      body: { name: 'transferer', permissions: ['org:transfer'] },
+      body: { name: 'deleter', permissions: ['org:delete'] },
     });
     const custom = await t.request('PATCH', path(`/${target}`), {
       token: admin.token,
-      body: { roles: ['transferer'] },
+      body: { roles: ['deleter'] },
     });
     expect(custom.status).toBe(403);
     // Without member:create at all.

@@ -136,15 +136,15 @@ describe.each(testDrivers())('[$name] roles API', (driver) => {
     expect(fine.status).toBe(201);
     const widen = await t.request('PATCH', path('/siter'), {
       token: admin.token,
-      body: { permissions: ['org:transfer'] },
+      body: { permissions: ['org:delete'] },
     });
     expect(widen.status).toBe(403);
     const ownerRole = await t.request('POST', path(), {
       token: owner,
-      body: { name: 'transfer-only', permissions: ['org:transfer'] },
+      body: { name: 'delete-only', permissions: ['org:delete'] },
     });
     expect(ownerRole.status).toBe(201);
-    const narrow = await t.request('PATCH', path('/transfer-only'), {
+    const narrow = await t.request('PATCH', path('/delete-only'), {
       token: admin.token,
       body: { permissions: ['site:read'] },
     });

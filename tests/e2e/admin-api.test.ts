@@ -1,0 +1,102 @@
+// Acceptance of the admin API as a user meets it: a fresh `rustronaut start`, then curl-like calls.
+import { makeTempDir, type TempDir } from '@rustronaut/testkit';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePorts, runCli, waitForOk, type CliProcess } from './cli-process.js';
+
+let tmp: TempDir;
+beforeAll(async () => {
+  tmp = await makeTempDir('rustronaut-e2e-admin-');
+});
+afterAll(() => tmp.remove());
+
+async function startFresh(name: string, env: Record<string, string> = {}): Promise<{ proc: CliProcess; api: string }> {
+  const [admin, control, http, ops] = await freePorts(4);
+  const proc = runCli(['start'], {
+    RUSTRONAUT_DATA_DIR: join(tmp.path, name),
+    RUSTRONAUT_ADMIN_LISTEN: `127.0.0.1:${String(admin)}`,
+    RUSTRONAUT_ADMIN_CONTROL_LISTEN: `127.0.0.1:${String(control)}`,
+    RUSTRONAUT_GATEWAY_HTTP_LISTEN: `127.0.0.1:${String(http)}`,
+    RUSTRONAUT_GATEWAY_OPS_LISTEN: `127.0.0.1:${String(ops)}`,
+    ...env,
+  });
+  const api = `http://127.0.0.1:${String(admin)}`;
+  await waitForOk(`${api}/readyz`, 60_000);
+  return { proc, api };
+}
+
+async function stop(proc: CliProcess): Promise<void> {
+  proc.child.kill('SIGTERM');
+  expect(await proc.exited).toBe(0);
+}
+
+async function call(api: string, method: string, path: string, token?: string, body?: unknown) {
+  const res = await fetch(`${api}${path}`, {
+    method,
+    headers: {
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+describe('the admin API on a fresh start', () => {
+  it('with RUSTRONAUT_ADMIN_EMAIL/PASSWORD: log in, create an org, create a resource, list it', async () => {
+    const email = 'me@example.com';
+    const password = 'a long passphrase';
+    const { proc, api } = await startFresh('owner', {
+      RUSTRONAUT_ADMIN_EMAIL: email,
+      RUSTRONAUT_ADMIN_PASSWORD: password,
+    });
+    try {
+      const login = await call(api, 'POST', '/api/v1/auth/login', undefined, { email, password });
+      expect(login.status).toBe(200);
+      const token = login.body.accessToken as string;
+      const org = await call(api, 'POST', '/api/v1/orgs', token, { name: 'Home lab', slug: 'home-lab' });
+      expect(org.status).toBe(201);
+      const orgId = org.body.id as string;
+      const resource = await call(api, 'POST', `/api/v1/orgs/${orgId}/resources`, token, {
+        name: 'grafana',
+        kind: 'http',
+        host: 'grafana.home.example',
+        targets: [{ url: 'http://10.0.0.5:3000' }],
+      });
+      expect(resource.status).toBe(201);
+      const list = await call(api, 'GET', `/api/v1/orgs/${orgId}/resources?limit=10`, token);
+      expect(list.status).toBe(200);
+      expect(list.body.items).toEqual([
+        expect.objectContaining({ id: resource.body.id, host: 'grafana.home.example' }),
+      ]);
+      expect(list.body.nextCursor).toBeNull();
+      // The password never reaches the log.
+      expect(proc.output()).not.toContain(password);
+    } finally {
+      await stop(proc);
+    }
+  }, 120_000);
+
+  it('without them: prints a one-time setup link that creates the owner once', async () => {
+    const { proc, api } = await startFresh('setup');
+    try {
+      const link = /"setupLink":"([^"]+)"/.exec(proc.output())?.[1];
+      expect(link).toMatch(/\/setup\?token=[\w-]+$/);
+      const token = new URL(link ?? '').searchParams.get('token');
+      const body = { token, email: 'first@example.com', password: 'another long passphrase' };
+      expect((await call(api, 'POST', '/api/v1/auth/setup', undefined, body)).status).toBe(201);
+      expect(
+        (await call(api, 'POST', '/api/v1/auth/setup', undefined, { ...body, email: 'again@example.com' })).status,
+      ).toBe(401);
+      const login = await call(api, 'POST', '/api/v1/auth/login', undefined, {
+        email: body.email,
+        password: body.password,
+      });
+      expect(login.status).toBe(200);
+      const me = await call(api, 'GET', '/api/v1/me', login.body.accessToken as string);
+      expect(me.body.memberships).toEqual([expect.objectContaining({ orgName: 'Default', roles: ['owner'] })]);
+    } finally {
+      await stop(proc);
+    }
+  }, 120_000);
+});
