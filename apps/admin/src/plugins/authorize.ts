@@ -1,7 +1,7 @@
 import { memberships, roles } from '@rustronaut/db';
 import { errors } from '@rustronaut/errors';
-import { compileRoleCatalog, permissionsOf, type Permission } from '@rustronaut/policy';
-import { and, eq } from 'drizzle-orm';
+import { compileRoleCatalog, permissionsOf, type CustomRole, type Permission } from '@rustronaut/policy';
+import { and, eq, sql } from 'drizzle-orm';
 import type { FastifyRequest, onRequestAsyncHookHandler, preValidationAsyncHookHandler } from 'fastify';
 import type { AuditActor } from '../audit/record-audit.js';
 import type { OrgScope, Principal } from '../auth/principal.js';
@@ -42,17 +42,19 @@ async function memberPermissions(
   orgId: string,
   userId: string,
 ): Promise<ReadonlySet<Permission> | undefined> {
+  // One round trip: the member's role names and the org's custom roles with them.
   const [membership] = await ctx.db
-    .select({ roles: memberships.roles })
+    .select({
+      roles: memberships.roles,
+      custom: sql<
+        CustomRole[]
+      >`(select coalesce(jsonb_agg(jsonb_build_object('name', ${roles.name}, 'permissions', ${roles.permissions})), '[]'::jsonb) from ${roles} where ${roles.orgId} = ${memberships.orgId})`,
+    })
     .from(memberships)
     .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)))
     .limit(1);
   if (membership === undefined) return undefined;
-  const custom = await ctx.db
-    .select({ name: roles.name, permissions: roles.permissions })
-    .from(roles)
-    .where(eq(roles.orgId, orgId));
-  return permissionsOf(membership.roles, compileRoleCatalog(custom));
+  return permissionsOf(membership.roles, compileRoleCatalog(membership.custom));
 }
 
 /**
