@@ -22,6 +22,7 @@ import {
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+const description = () => text('description').notNull().default('');
 
 /**
  * Instance-wide key/value settings (e.g. the instance id stored at first start).
@@ -33,7 +34,7 @@ export const settings = pgTable('settings', {
   /** The value, any JSON (object, array, string, number, boolean). */
   value: jsonb('value').notNull(),
   /** When the value was last written; set by the database on insert and by the repository on update. */
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: updatedAt(),
 });
 
 /** Organisations: the tenancy boundary. Everything but users, sessions and signing keys belongs to one. */
@@ -45,6 +46,12 @@ export const organizations = pgTable('organizations', {
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
+
+/** The organisation a row belongs to; deleting the org deletes the row. */
+const orgId = () =>
+  uuid('org_id')
+    .notNull()
+    .references(() => organizations.id, { onDelete: 'cascade' });
 
 /** People who sign in. Email is stored lower-cased and is unique. */
 export const users = pgTable('users', {
@@ -65,6 +72,12 @@ export const users = pgTable('users', {
   updatedAt: updatedAt(),
 });
 
+/** The user a row belongs to; deleting the user deletes the row. */
+const userId = () =>
+  uuid('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' });
+
 /** Failed sign-ins, per account (`email:<address>`) and per source (`ip:<address>`), for backoff and lockout. */
 export const authFailures = pgTable(
   'auth_failures',
@@ -80,12 +93,8 @@ export const authFailures = pgTable(
 export const memberships = pgTable(
   'memberships',
   {
-    orgId: uuid('org_id')
-      .notNull()
-      .references(() => organizations.id, { onDelete: 'cascade' }),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    orgId: orgId(),
+    userId: userId(),
     roles: jsonb('roles').$type<string[]>().notNull(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -98,11 +107,9 @@ export const roles = pgTable(
   'roles',
   {
     id: uuid('id').primaryKey(),
-    orgId: uuid('org_id')
-      .notNull()
-      .references(() => organizations.id, { onDelete: 'cascade' }),
+    orgId: orgId(),
     name: text('name').notNull(),
-    description: text('description').notNull().default(''),
+    description: description(),
     permissions: jsonb('permissions').$type<string[]>().notNull(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -115,9 +122,7 @@ export const apiKeys = pgTable(
   'api_keys',
   {
     id: uuid('id').primaryKey(),
-    orgId: uuid('org_id')
-      .notNull()
-      .references(() => organizations.id, { onDelete: 'cascade' }),
+    orgId: orgId(),
     name: text('name').notNull(),
     /** Public, unique lookup part of the key (`rsk_<prefix>_<secret>`). */
     prefix: text('prefix').notNull().unique(),
@@ -141,9 +146,7 @@ export const sessions = pgTable(
   'sessions',
   {
     id: uuid('id').primaryKey(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: userId(),
     /** How the user signed in: password, sso. */
     authMethod: text('auth_method').notNull(),
     /** A second factor was presented. */
@@ -196,11 +199,9 @@ export const policies = pgTable(
   'policies',
   {
     id: uuid('id').primaryKey(),
-    orgId: uuid('org_id')
-      .notNull()
-      .references(() => organizations.id, { onDelete: 'cascade' }),
+    orgId: orgId(),
     name: text('name').notNull(),
-    description: text('description').notNull().default(''),
+    description: description(),
     rules: jsonb('rules').$type<unknown[]>().notNull(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -213,11 +214,9 @@ export const sites = pgTable(
   'sites',
   {
     id: uuid('id').primaryKey(),
-    orgId: uuid('org_id')
-      .notNull()
-      .references(() => organizations.id, { onDelete: 'cascade' }),
+    orgId: orgId(),
     name: text('name').notNull(),
-    description: text('description').notNull().default(''),
+    description: description(),
     /** The connector's WireGuard public key, once enrolled. */
     publicKey: text('public_key'),
     /** Tunnel address from IPAM, once enrolled; unique. */
@@ -234,9 +233,7 @@ export const resources = pgTable(
   'resources',
   {
     id: uuid('id').primaryKey(),
-    orgId: uuid('org_id')
-      .notNull()
-      .references(() => organizations.id, { onDelete: 'cascade' }),
+    orgId: orgId(),
     name: text('name').notNull(),
     /** http or tcp. */
     kind: text('kind').notNull(),
@@ -269,9 +266,7 @@ export const gateways = pgTable(
   'gateways',
   {
     id: uuid('id').primaryKey(),
-    orgId: uuid('org_id')
-      .notNull()
-      .references(() => organizations.id, { onDelete: 'cascade' }),
+    orgId: orgId(),
     name: text('name').notNull(),
     /** SHA-256 of the one-time enrolment token, hex; cleared once used. */
     enrolTokenHash: text('enrol_token_hash').unique(),
@@ -297,9 +292,7 @@ export const certificates = pgTable(
   'certificates',
   {
     id: uuid('id').primaryKey(),
-    orgId: uuid('org_id')
-      .notNull()
-      .references(() => organizations.id, { onDelete: 'cascade' }),
+    orgId: orgId(),
     hosts: jsonb('hosts').$type<string[]>().notNull(),
     /** upload or acme. */
     source: text('source').notNull(),
