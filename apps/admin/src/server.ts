@@ -8,6 +8,7 @@ import type { AdminContext } from './context.js';
 import { startControlServer, type ControlServer } from './control/control-server.js';
 import { createAdminContext } from './create-context.js';
 import { bootstrapOwner } from './modules/auth/bootstrap.js';
+import { localGatewayEnrolToken } from './modules/gateways/local-gateway.js';
 import { loadMasterKey } from './secrets/master-key.js';
 import { prepareDataDir } from './data-dir.js';
 
@@ -24,6 +25,11 @@ export interface RunningAdmin {
   readonly url: string;
   /** Base URL of the control channel (mutual TLS) that enrolled gateways dial. */
   readonly controlUrl: string;
+  /**
+   * A one-time enrolment token for the gateway `rustronaut start` runs beside the admin (the `local` gateway of
+   * the first organisation); undefined until the first owner exists.
+   */
+  localGatewayEnrolToken(): Promise<string | undefined>;
   /** Stops accepting requests, drains in-flight ones, then closes the database. */
   close(): Promise<void>;
 }
@@ -51,6 +57,7 @@ export async function startAdmin(options: AdminOptions): Promise<RunningAdmin> {
   const { config, logger } = options;
   const database = await openMigratedDatabase(config, logger);
   let ctx: AdminContext;
+  let setupToken: string | undefined;
   try {
     const masterKey = await loadMasterKey(config.masterKey, config.dataDir);
     ctx = createAdminContext({
@@ -62,6 +69,8 @@ export async function startAdmin(options: AdminOptions): Promise<RunningAdmin> {
     });
     // Fail at start, not at the first sign-in, when the master key cannot read the stored keys.
     await ctx.keys.jwks();
+    // The first owner exists (or the setup token does) before the API answers.
+    setupToken = await bootstrapOwner(ctx);
   } catch (err) {
     await database.close();
     throw err;
@@ -88,18 +97,18 @@ export async function startAdmin(options: AdminOptions): Promise<RunningAdmin> {
   }
   const bound = app.server.address() as AddressInfo;
   const url = `http://${formatListenAddress({ host: host || 'localhost', port: bound.port })}`;
-  try {
-    const setupLink = await bootstrapOwner(ctx, config.admin.publicUrl ?? url);
-    if (setupLink !== undefined) {
-      logger.warn(
-        { setupLink },
-        `first start: no account yet. Within one hour, create the owner at ${setupLink} or with POST /api/v1/auth/setup {"token", "email", "password"} (docs/api.md); or restart with RUSTRONAUT_ADMIN_EMAIL and RUSTRONAUT_ADMIN_PASSWORD set`,
-      );
-    }
-  } catch (err) {
-    await closeAll();
-    throw err;
+  if (setupToken !== undefined) {
+    const setupLink = `${config.admin.publicUrl ?? url}/setup?token=${setupToken}`;
+    logger.warn(
+      { setupLink },
+      `first start: no account yet. Within one hour, create the owner at ${setupLink} or with POST /api/v1/auth/setup {"token", "email", "password"} (docs/api.md); or restart with RUSTRONAUT_ADMIN_EMAIL and RUSTRONAUT_ADMIN_PASSWORD set`,
+    );
   }
   logger.info({ url: control.url }, 'control channel listening (mutual TLS)');
-  return { url, controlUrl: control.url, close: closeAll };
+  return {
+    url,
+    controlUrl: control.url,
+    localGatewayEnrolToken: () => localGatewayEnrolToken(ctx),
+    close: closeAll,
+  };
 }

@@ -3,6 +3,7 @@ import { errors, isAppError } from '@rustronaut/errors';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { RunningAdmin } from '@rustronaut/admin';
 import { EXIT, type CliIo } from './io.js';
 import { createRuntime, serveUntilSignal, type Runtime } from './runtime.js';
 import { VERSION } from './version.js';
@@ -30,6 +31,25 @@ const gatewayStep =
     const { startGateway } = await import('@rustronaut/gateway');
     return startGateway({ ...rt, ...file });
   };
+
+/**
+ * The gateway of `rustronaut start`: managed by the admin beside it like any other (the `local` gateway of the
+ * first organisation, enrolled on first start). Before the first owner exists there is nothing to enrol into, so
+ * it runs without routes until the next start.
+ */
+const localGatewayStep = (rt: Runtime, admin: () => RunningAdmin) => async () => {
+  const { isEnrolled, startGateway, startManagedGateway } = await import('@rustronaut/gateway');
+  const running = admin();
+  let enrolToken: string | undefined;
+  if (!(await isEnrolled(rt.config.dataDir))) {
+    enrolToken = await running.localGatewayEnrolToken();
+    if (enrolToken === undefined) {
+      rt.logger.warn('the gateway serves no routes until the first owner exists: finish the setup, then restart');
+      return startGateway(rt);
+    }
+  }
+  return startManagedGateway({ ...rt, adminUrl: running.url, enrolToken, agentVersion: VERSION });
+};
 
 /** Options of `rustronaut gateway`. */
 interface GatewayCommandOptions {
@@ -78,10 +98,15 @@ export function createProgram(io: CliIo): Command {
     .addOption(configOption())
     .action(async (opts: { config?: string }) => {
       const rt = createRuntime(io, opts.config, 'all-in-one');
+      let admin: RunningAdmin | undefined;
+      const started = () => {
+        if (admin === undefined) throw new Error('the admin starts before the gateway');
+        return admin;
+      };
       await serveUntilSignal(
         io,
         rt.logger,
-        [adminStep(rt, 'admin API and console'), gatewayStep(rt)],
+        [async () => (admin = await adminStep(rt, 'admin API and console')()), localGatewayStep(rt, started)],
         shutdownDeadline(rt),
       );
     });

@@ -3,7 +3,7 @@ import { configSnapshot, heartbeatRequest } from '@rustronaut/contracts';
 import { gateways } from '@rustronaut/db';
 import { errors } from '@rustronaut/errors';
 import { and, eq } from 'drizzle-orm';
-import Fastify, { type FastifyBaseLogger, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyRequest } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -74,7 +74,7 @@ export async function startControlServer(
     onConstructorPoisoning: 'error',
     forceCloseConnections: true,
     // Heartbeats every 10 s per gateway would flood the log; failures are logged by the error handler.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);

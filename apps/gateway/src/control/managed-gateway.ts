@@ -69,6 +69,11 @@ export async function startManagedGateway(options: ManagedGatewayOptions): Promi
   };
 }
 
+/** Whether a gateway using `dataDir` has enrolled already (its identity is in `<dataDir>/gateway/`). */
+export async function isEnrolled(dataDir: string): Promise<boolean> {
+  return (await (await openAgentState(dataDir)).loadIdentity()) !== undefined;
+}
+
 async function enrolledIdentity(state: AgentState, options: ManagedGatewayOptions): Promise<AgentIdentity> {
   const logger = options.logger;
   const existing = await state.loadIdentity();

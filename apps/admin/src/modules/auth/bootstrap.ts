@@ -43,10 +43,10 @@ export async function createOwner(
 
 /**
  * First start: when there is no user yet, creates the owner from `RUSTRONAUT_ADMIN_EMAIL` and
- * `RUSTRONAUT_ADMIN_PASSWORD`, or else stores a one-time setup token (valid one hour) and returns the setup link
- * to print. Returns undefined when nothing was needed.
+ * `RUSTRONAUT_ADMIN_PASSWORD`, or else stores a one-time setup token (valid one hour) and returns it, for the
+ * setup link to print. Returns undefined when nothing was needed.
  */
-export async function bootstrapOwner(ctx: AdminContext, adminUrl: string): Promise<string | undefined> {
+export async function bootstrapOwner(ctx: AdminContext): Promise<string | undefined> {
   const [row] = await ctx.db.select({ n: count() }).from(users);
   if ((row?.n ?? 0) > 0) return undefined;
   const { initialEmail, initialPassword } = ctx.config.admin;
@@ -65,7 +65,7 @@ export async function bootstrapOwner(ctx: AdminContext, adminUrl: string): Promi
     hash: sha256Hex(token),
     expiresAt: new Date(ctx.now().getTime() + SETUP_TOKEN_MS).toISOString(),
   } satisfies StoredSetupToken);
-  return `${adminUrl}/setup?token=${token}`;
+  return token;
 }
 
 /** Checks and spends the setup token; throws ERR_AUTH_SETUP_INVALID when it does not match or has expired. */
