@@ -31,16 +31,11 @@ describe.each(testDrivers())('[$name] organisation boundary', (driver) => {
     api = await fetchOpenApi(t);
     orgScoped = api.operations.filter(isOrgScoped);
     a.token = await t.login(t.owner.email, t.owner.password);
-    await t.createUser('owner-b@example.com');
-    b.token = await t.login('owner-b@example.com', t.owner.password);
-    const orgB = await t.request('POST', '/api/v1/orgs', {
-      token: b.token,
-      body: { name: 'Org B', slug: 'org-b' },
-    });
-    expect(orgB.status).toBe(201);
+    const orgB = await t.otherOrg({ email: 'owner-b@example.com', name: 'Org B', slug: 'org-b' });
+    b.token = orgB.token;
 
     const seededA = await seedOrg(t, api, a.token, t.owner.orgId);
-    const seededB = await seedOrg(t, api, b.token, orgB.body.id as string);
+    const seededB = await seedOrg(t, api, b.token, orgB.orgId);
     expect(seededA.failures).toEqual([]);
     expect(seededB.failures).toEqual([]);
     a.ids = seededA.ids;

@@ -81,17 +81,13 @@ describe.each(testDrivers())('[$name] role matrix', (driver) => {
     'role %s: 403 exactly where it lacks the permission',
     async (role) => {
       // A fresh organisation per role, holding one object of every kind, so that allowed requests find real ids.
-      const org = await t.request('POST', '/api/v1/orgs', {
+      const { id: orgId } = await t.created('/api/v1/orgs', {
         token: ownerToken,
         body: { name: `RBAC ${role}`, slug: `rbac-${role}` },
       });
-      expect(org.status).toBe(201);
-      const orgId = org.body.id as string;
       const seeded = await seedOrg(t, api, ownerToken, orgId);
       expect(seeded.failures).toEqual([]);
-      const userId = await t.createUser(`${role}@rbac.example.com`);
-      await t.addMember(orgId, userId, [role]);
-      const token = await t.login(`${role}@rbac.example.com`, t.owner.password);
+      const { token } = await t.newMember([role], { orgId, email: `${role}@rbac.example.com` });
 
       const granted = new Set<string>(BUILT_IN_ROLES[role]);
       const operations = api.operations.filter(isOrgScoped).sort((x, y) => order(x) - order(y));

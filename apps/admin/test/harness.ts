@@ -1,9 +1,11 @@
 import { loadConfig, type Config } from '@rustronaut/config';
-import { memberships, newId, openPglite, openPostgres, users, type Database } from '@rustronaut/db';
+import { configVersions, memberships, newId, openPglite, openPostgres, users, type Database } from '@rustronaut/db';
 import { createLogger } from '@rustronaut/observability';
 import { createPostgresTestDatabase, requirePostgres } from '@rustronaut/testkit';
+import { eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { randomBytes } from 'node:crypto';
+import { expect } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { hashPassword } from '../src/auth/passwords.js';
 import type { AdminContext } from '../src/context.js';
@@ -54,6 +56,33 @@ export interface TestResponse {
   readonly body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read any field
 }
 
+/** The body of a problem answer: `application/problem+json` (RFC 9457) with the admin's stable `code`. */
+export type TestProblem = Record<string, unknown>;
+
+/** Expects `res` to be a problem document (by its content type) and returns its body. */
+export function problemOf(res: TestResponse): TestProblem {
+  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  return res.body as TestProblem;
+}
+
+/** The items of a list answer (`{ items, nextCursor }`). */
+export function itemsOf(res: TestResponse): Array<{ readonly id: string; readonly [field: string]: unknown }> {
+  return (res.body as { items: Array<{ id: string; [field: string]: unknown }> }).items;
+}
+
+/** A user made by a test, signed in. */
+export interface TestUser {
+  readonly email: string;
+  readonly userId: string;
+  /** An access token of theirs. */
+  readonly token: string;
+}
+
+/** An organisation of a user other than the owner, and that user, signed in. */
+export interface OtherOrg extends TestUser {
+  readonly orgId: string;
+}
+
 /** A running admin on a real database and a real port, with a clock tests can move. */
 export interface TestAdmin {
   readonly ctx: AdminContext;
@@ -80,6 +109,16 @@ export interface TestAdmin {
   createUser(email: string, password?: string): Promise<string>;
   /** Makes a user a member of an org with these roles. */
   addMember(orgId: string, userId: string, roles: string[]): Promise<void>;
+  /** A new user (member of nothing), signed in; `email` defaults to a fresh address. */
+  newUser(email?: string): Promise<TestUser>;
+  /** A new user, member of `orgId` (default: the owner's org) with `roles`, signed in. */
+  newMember(roles: string[], options?: { orgId?: string; email?: string }): Promise<TestUser>;
+  /** A new user and the organisation they create through the API (expected: 201), signed in. */
+  otherOrg(options?: { email?: string; name?: string; slug?: string }): Promise<OtherOrg>;
+  /** The org's config version: 0 until its first change a gateway must see. */
+  configVersion(orgId: string): Promise<number>;
+  /** POSTs `body` to `path`, expects 201 (the body is the failure message) and returns the created object. */
+  created(path: string, options: { token: string; body: unknown }): Promise<{ id: string; [field: string]: unknown }>;
   close(): Promise<void>;
 }
 
@@ -125,7 +164,9 @@ export async function startTestAdmin(driver: TestDriver, env: Record<string, str
     return { status: res.status, headers: res.headers, body: parsed };
   };
 
-  return {
+  let made = 0;
+  const freshEmail = () => `user-${String(++made)}@example.com`;
+  const t: TestAdmin = {
     ctx,
     app,
     url,
@@ -147,9 +188,33 @@ export async function startTestAdmin(driver: TestDriver, env: Record<string, str
     async addMember(orgId, memberId, roles) {
       await ctx.db.insert(memberships).values({ orgId, userId: memberId, roles });
     },
+    async newUser(userEmail = freshEmail()) {
+      const id = await t.createUser(userEmail);
+      return { email: userEmail, userId: id, token: await t.login(userEmail, TEST_PASSWORD) };
+    },
+    async newMember(roles, { orgId = t.owner.orgId, email: memberEmail = freshEmail() } = {}) {
+      const id = await t.createUser(memberEmail);
+      await t.addMember(orgId, id, roles);
+      return { email: memberEmail, userId: id, token: await t.login(memberEmail, TEST_PASSWORD) };
+    },
+    async otherOrg({ email: userEmail = 'bob@example.com', name = 'Bob', slug = 'bob' } = {}) {
+      const user = await t.newUser(userEmail);
+      const org = await t.created('/api/v1/orgs', { token: user.token, body: { name, slug } });
+      return { ...user, orgId: org.id };
+    },
+    async configVersion(orgId) {
+      const [row] = await ctx.db.select().from(configVersions).where(eq(configVersions.orgId, orgId));
+      return row?.version ?? 0;
+    },
+    async created(path, options) {
+      const res = await request('POST', path, options);
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return res.body as { id: string; [field: string]: unknown };
+    },
     async close() {
       await app.close();
       await drop();
     },
   };
+  return t;
 }

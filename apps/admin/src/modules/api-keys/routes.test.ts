@@ -1,7 +1,7 @@
 import { apiKeys, auditEvents } from '@rustronaut/db';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestAdmin, testDrivers, TEST_PASSWORD, type TestAdmin } from '../../../test/harness.js';
+import { problemOf, startTestAdmin, testDrivers, type TestAdmin } from '../../../test/harness.js';
 
 const UNKNOWN_ID = '01900000-0000-7000-8000-000000000000';
 const DAY = 24 * 3600_000;
@@ -10,19 +10,8 @@ describe.each(testDrivers())('[$name] API keys API', (driver) => {
   let t: TestAdmin;
   let owner: string;
   let orgId: string;
-  let seq = 0;
 
-  async function member(roles: string[], org = orgId) {
-    const email = `k${String(++seq)}@example.com`;
-    const userId = await t.createUser(email);
-    await t.addMember(org, userId, roles);
-    return { email, userId, token: await t.login(email, TEST_PASSWORD) };
-  }
   const path = (rest = '', org = orgId) => `/api/v1/orgs/${org}/api-keys${rest}`;
-  const problemOf = (res: { status: number; headers: Headers; body: Record<string, unknown> }) => {
-    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    return res.body;
-  };
   const create = (token: string, body: unknown) => t.request('POST', path(), { token, body });
 
   beforeAll(async () => {
@@ -104,12 +93,12 @@ describe.each(testDrivers())('[$name] API keys API', (driver) => {
     expect(byKey.status).toBe(403);
     expect(problemOf(byKey).code).toBe('ERR_FORBIDDEN');
 
-    const admin = await member(['admin']);
+    const admin = await t.newMember(['admin']);
     const escalate = await create(admin.token, { name: 'x', permissions: ['org:delete'] });
     expect(escalate.status).toBe(403);
     expect(problemOf(escalate).detail).toContain('org:delete');
     expect((await create(admin.token, { name: 'x', permissions: ['member:read'] })).status).toBe(201);
-    const viewer = await member(['viewer']);
+    const viewer = await t.newMember(['viewer']);
     expect((await create(viewer.token, { name: 'x', permissions: ['member:read'] })).status).toBe(403);
     expect((await t.request('GET', path(), { token: viewer.token })).status).toBe(200);
 
@@ -172,7 +161,7 @@ describe.each(testDrivers())('[$name] API keys API', (driver) => {
   });
 
   it('stops holding what its creator no longer holds', async () => {
-    const admin = await member(['admin']);
+    const admin = await t.newMember(['admin']);
     const res = await create(admin.token, { name: 'admin key', permissions: ['member:read', 'role:read'] });
     const key = res.body.key as string;
     expect((await t.request('GET', `/api/v1/orgs/${orgId}/roles`, { token: key })).status).toBe(200);

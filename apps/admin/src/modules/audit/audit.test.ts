@@ -2,7 +2,7 @@ import { auditEvents, newId } from '@rustronaut/db';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendEvents, appendManyEvents, tamper } from '../../../test/audit.js';
-import { startTestAdmin, testDrivers, type TestAdmin } from '../../../test/harness.js';
+import { problemOf, startTestAdmin, testDrivers, type TestAdmin } from '../../../test/harness.js';
 import { GENESIS_HASH, hashAuditEvent } from '../../audit/audit-hash.js';
 import { recordAudit } from '../../audit/record-audit.js';
 import { exportAuditEvents } from './service.js';
@@ -101,16 +101,11 @@ describe.each(testDrivers())('[$name] audit API', (driver) => {
         data: {},
       }),
     );
-    const otherId = await t.createUser('other@example.com');
-    otherToken = await t.login('other@example.com', t.owner.password);
-    const created = await t.request('POST', '/api/v1/orgs', {
-      token: otherToken,
-      body: { name: 'Other', slug: 'other' },
-    });
-    expect(created.status).toBe(201);
-    orgB = created.body.id as string;
+    const other = await t.otherOrg({ email: 'other@example.com', name: 'Other', slug: 'other' });
+    otherToken = other.token;
+    orgB = other.orgId;
     await t.request('PATCH', `/api/v1/orgs/${orgB}`, { token: otherToken, body: { name: 'Other 2' } });
-    await appendEvents(t.ctx.db, orgB, 2, { action: 'org.update', actor: { type: 'user', id: otherId } });
+    await appendEvents(t.ctx.db, orgB, 2, { action: 'org.update', actor: { type: 'user', id: other.userId } });
     const bRows = await t.ctx.db.select({ id: auditEvents.id }).from(auditEvents).where(eq(auditEvents.orgId, orgB));
     bEventIds = new Set(bRows.map((r) => r.id));
     expect(bEventIds.size).toBe(4);
@@ -220,12 +215,8 @@ describe.each(testDrivers())('[$name] audit API', (driver) => {
       const res = await t.request('GET', `${base()}${path}`);
       expect(res.status).toBe(401);
     }
-    const operatorId = await t.createUser('operator@example.com');
-    await t.addMember(orgA, operatorId, ['operator']);
-    const operator = await t.login('operator@example.com', t.owner.password);
-    const viewerId = await t.createUser('viewer@example.com');
-    await t.addMember(orgA, viewerId, ['viewer']);
-    const viewer = await t.login('viewer@example.com', t.owner.password);
+    const { token: operator } = await t.newMember(['operator'], { email: 'operator@example.com' });
+    const { token: viewer } = await t.newMember(['viewer'], { email: 'viewer@example.com' });
     for (const path of ['', '/export', '/verify']) {
       const refused = await t.request('GET', `${base()}${path}`, { token: operator });
       expect(refused.status).toBe(403);
@@ -316,8 +307,7 @@ describe.each(testDrivers())('[$name] audit API', (driver) => {
       if (path === '/export' && /^(limit|cursor)=/.test(query)) continue;
       const res = await t.request('GET', `${base()}${path}?${query}`, { token });
       expect(res.status, `${path}?${query}`).toBe(400);
-      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-      expect(res.body.code).toBe('ERR_VALIDATION');
+      expect(problemOf(res).code).toBe('ERR_VALIDATION');
       expect((res.body.errors as Array<{ field: string }>).map((e) => e.field)).toContain(field);
     }
   });

@@ -2,7 +2,7 @@ import { auditEvents, sessions, signingKeys, users } from '@rustronaut/db';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestAdmin, testDrivers, TEST_PASSWORD, type TestAdmin } from '../../../test/harness.js';
+import { problemOf, startTestAdmin, testDrivers, TEST_PASSWORD, type TestAdmin } from '../../../test/harness.js';
 import { totpCode } from '../../auth/totp.js';
 
 const loginBody = (email: string, password = TEST_PASSWORD, totp?: string) => ({
@@ -51,7 +51,7 @@ describe.each(testDrivers())('[$name] authentication', (driver) => {
     const unknown = await t.request('POST', '/api/v1/auth/login', loginBody('nobody@example.com'));
     for (const res of [wrong, unknown]) {
       expect(res.status).toBe(401);
-      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      problemOf(res);
       expect(res.body).toMatchObject({
         code: 'ERR_AUTH_INVALID_CREDENTIALS',
         detail: 'the email, password or code is not correct',
@@ -196,8 +196,7 @@ describe.each(testDrivers())('[$name] authentication', (driver) => {
 
   it('changes the password: the old one stops working and other sessions end', async () => {
     const email = 'changer@example.com';
-    await t.createUser(email);
-    const token = await t.login(email, TEST_PASSWORD);
+    const { token } = await t.newUser(email);
     const other = await t.login(email, TEST_PASSWORD);
     const wrong = await t.request('PATCH', '/api/v1/me', {
       token,
@@ -225,8 +224,7 @@ describe.each(testDrivers())('[$name] authentication', (driver) => {
 
   it('refuses a disabled account', async () => {
     const email = 'disabled@example.com';
-    const id = await t.createUser(email);
-    const token = await t.login(email, TEST_PASSWORD);
+    const { userId: id, token } = await t.newUser(email);
     await t.ctx.db.update(users).set({ disabled: true }).where(eq(users.id, id));
     expect((await t.request('GET', '/api/v1/me', { token })).status).toBe(401);
     const res = await t.request('POST', '/api/v1/auth/login', loginBody(email));
@@ -235,8 +233,7 @@ describe.each(testDrivers())('[$name] authentication', (driver) => {
 
   it('turns a TOTP second factor on and off, requires it at sign-in and refuses a replayed code', async () => {
     const email = 'totp@example.com';
-    const id = await t.createUser(email);
-    const token = await t.login(email, TEST_PASSWORD);
+    const { userId: id, token } = await t.newUser(email);
     const enrol = await t.request('POST', '/api/v1/me/totp', { token });
     expect(enrol.status).toBe(200);
     expect(enrol.body.uri).toMatch(/^otpauth:\/\/totp\/Rustronaut:totp%40example\.com\?/);
@@ -368,7 +365,7 @@ describe.each(testDrivers())('[$name] lockout and backoff', (driver) => {
     ]) {
       const res = await t.request('POST', '/api/v1/auth/login', { body });
       expect(res.status, JSON.stringify(body)).toBe(400);
-      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      problemOf(res);
     }
   });
 });

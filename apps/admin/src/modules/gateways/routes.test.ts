@@ -2,7 +2,7 @@ import { auditEvents, gateways } from '@rustronaut/db';
 import { and, eq } from 'drizzle-orm';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestAdmin, testDrivers, type TestAdmin } from '../../../test/harness.js';
+import { startTestAdmin, testDrivers, type OtherOrg, type TestAdmin } from '../../../test/harness.js';
 import { EC_P256, x509 } from '../../control/x509.js';
 
 async function csr(): Promise<string> {
@@ -16,17 +16,14 @@ describe.each(testDrivers())('[$name] gateways API', (driver) => {
   let token: string;
   let orgId: string;
   let base: string;
-  let other: { token: string; orgId: string };
+  let other: OtherOrg;
 
   beforeAll(async () => {
     t = await startTestAdmin(driver);
     token = await t.login(t.owner.email, t.owner.password);
     orgId = t.owner.orgId;
     base = `/api/v1/orgs/${orgId}/gateways`;
-    await t.createUser('carol@example.com');
-    const carol = await t.login('carol@example.com', t.owner.password);
-    const org = await t.request('POST', '/api/v1/orgs', { token: carol, body: { name: 'Carol', slug: 'carol' } });
-    other = { token: carol, orgId: (org.body as { id: string }).id };
+    other = await t.otherOrg({ email: 'carol@example.com', name: 'Carol', slug: 'carol' });
   });
   afterAll(() => t.close());
 

@@ -1,7 +1,7 @@
-import { auditEvents, configVersions, users } from '@rustronaut/db';
+import { auditEvents, users } from '@rustronaut/db';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestAdmin, testDrivers, TEST_PASSWORD, type TestAdmin } from '../../../test/harness.js';
+import { problemOf, startTestAdmin, testDrivers, TEST_PASSWORD, type TestAdmin } from '../../../test/harness.js';
 
 const UNKNOWN_ID = '01900000-0000-7000-8000-000000000000';
 
@@ -9,22 +9,8 @@ describe.each(testDrivers())('[$name] members API', (driver) => {
   let t: TestAdmin;
   let owner: string;
   let orgId: string;
-  let seq = 0;
 
-  /** A new user, member of `org` with `roles`, signed in. */
-  async function member(roles: string[], org = orgId) {
-    const email = `m${String(++seq)}@example.com`;
-    const userId = await t.createUser(email);
-    await t.addMember(org, userId, roles);
-    return { email, userId, token: await t.login(email, TEST_PASSWORD) };
-  }
   const path = (rest = '', org = orgId) => `/api/v1/orgs/${org}/members${rest}`;
-  const version = async () =>
-    (await t.ctx.db.select().from(configVersions).where(eq(configVersions.orgId, orgId)))[0]?.version ?? 0;
-  const problemOf = (res: { status: number; headers: Headers; body: Record<string, unknown> }) => {
-    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    return res.body;
-  };
 
   beforeAll(async () => {
     t = await startTestAdmin(driver);
@@ -34,7 +20,7 @@ describe.each(testDrivers())('[$name] members API', (driver) => {
   afterAll(() => t.close());
 
   it('lists members with email, name, roles and join time, filtered by role and paginated', async () => {
-    const viewer = await member(['viewer']);
+    const viewer = await t.newMember(['viewer']);
     const res = await t.request('GET', path(), { token: owner });
     expect(res.status).toBe(200);
     expect(res.body.items).toEqual(
@@ -63,7 +49,7 @@ describe.each(testDrivers())('[$name] members API', (driver) => {
 
   it('adds an existing user, audits it, bumps the config version and notifies', async () => {
     const userId = await t.createUser('existing@example.com');
-    const before = await version();
+    const before = await t.configVersion(orgId);
     let notified = 0;
     const unsubscribe = t.ctx.changes.subscribe(orgId, () => notified++);
     const res = await t.request('POST', path(), {
@@ -73,7 +59,7 @@ describe.each(testDrivers())('[$name] members API', (driver) => {
     unsubscribe();
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ userId, email: 'existing@example.com', roles: ['operator'] });
-    expect(await version()).toBe(before + 1);
+    expect(await t.configVersion(orgId)).toBe(before + 1);
     expect(notified).toBe(1);
     const got = await t.request('GET', path(`/${userId}`), { token: owner });
     expect(got.body).toEqual(res.body);
@@ -160,7 +146,7 @@ describe.each(testDrivers())('[$name] members API', (driver) => {
   });
 
   it('lets nobody grant permissions they lack: only owners make owners', async () => {
-    const admin = await member(['admin']);
+    const admin = await t.newMember(['admin']);
     const target = await t.createUser('target@example.com');
     const asOwner = await t.request('POST', path(), {
       token: admin.token,
@@ -176,7 +162,7 @@ describe.each(testDrivers())('[$name] members API', (driver) => {
     const promote = await t.request('PATCH', path(`/${target}`), { token: admin.token, body: { roles: ['owner'] } });
     expect(promote.status).toBe(403);
     // Nor does an admin change or remove an owner.
-    const otherOwner = await member(['owner']);
+    const otherOwner = await t.newMember(['owner']);
     const demote = await t.request('PATCH', path(`/${otherOwner.userId}`), {
       token: admin.token,
       body: { roles: ['viewer'] },
@@ -194,7 +180,7 @@ describe.each(testDrivers())('[$name] members API', (driver) => {
     });
     expect(custom.status).toBe(403);
     // Without member:create at all.
-    const operator = await member(['operator']);
+    const operator = await t.newMember(['operator']);
     const denied = await t.request('POST', path(), {
       token: operator.token,
       body: { email: 'target@example.com', roles: ['viewer'] },
@@ -222,7 +208,7 @@ describe.each(testDrivers())('[$name] members API', (driver) => {
     });
     expect(keep.status).toBe(200);
     // With a second owner, the first may step down, and then the second is the last.
-    const second = await member(['owner'], solo);
+    const second = await t.newMember(['owner'], { orgId: solo });
     const stepDown = await t.request('PATCH', soloPath(`/${t.owner.userId}`), {
       token: owner,
       body: { roles: ['admin'] },
@@ -239,7 +225,7 @@ describe.each(testDrivers())('[$name] members API', (driver) => {
   });
 
   it('removes a member (audited, config bumped) and revokes the API keys they made in the org', async () => {
-    const admin = await member(['admin']);
+    const admin = await t.newMember(['admin']);
     const created = await t.request('POST', `/api/v1/orgs/${orgId}/api-keys`, {
       token: admin.token,
       body: { name: 'ci', permissions: ['member:read'] },
@@ -247,9 +233,9 @@ describe.each(testDrivers())('[$name] members API', (driver) => {
     expect(created.status).toBe(201);
     const key = created.body.key as string;
     expect((await t.request('GET', path(), { token: key })).status).toBe(200);
-    const before = await version();
+    const before = await t.configVersion(orgId);
     expect((await t.request('DELETE', path(`/${admin.userId}`), { token: owner })).status).toBe(204);
-    expect(await version()).toBe(before + 1);
+    expect(await t.configVersion(orgId)).toBe(before + 1);
     expect((await t.request('GET', path(), { token: key })).status).toBe(401);
     expect((await t.request('GET', path(`/${admin.userId}`), { token: owner })).status).toBe(404);
     expect((await t.request('GET', path(), { token: admin.token })).status).toBe(404);
@@ -265,7 +251,7 @@ describe.each(testDrivers())('[$name] members API', (driver) => {
   it('answers 404 for users who are not members of this org, and for members of other orgs', async () => {
     const loner = await t.createUser('loner@example.com');
     const other = await t.request('POST', '/api/v1/orgs', { token: owner, body: { name: 'B', slug: 'b-members' } });
-    const outsider = await member(['owner'], other.body.id as string);
+    const outsider = await t.newMember(['owner'], { orgId: other.body.id as string });
     for (const id of [loner, UNKNOWN_ID, outsider.userId]) {
       expect((await t.request('GET', path(`/${id}`), { token: owner })).status).toBe(404);
       expect((await t.request('PATCH', path(`/${id}`), { token: owner, body: { roles: ['viewer'] } })).status).toBe(

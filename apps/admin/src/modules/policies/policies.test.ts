@@ -1,11 +1,7 @@
-import { auditEvents, configVersions, users } from '@rustronaut/db';
+import { auditEvents, users } from '@rustronaut/db';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestAdmin, testDrivers, type TestAdmin, type TestResponse } from '../../../test/harness.js';
-
-/** The items of a list answer. */
-const itemsOf = (res: TestResponse) =>
-  (res.body as { items: Array<{ id: string; name: string; online?: boolean }> }).items;
+import { itemsOf, problemOf, startTestAdmin, testDrivers, type TestAdmin } from '../../../test/harness.js';
 
 const STAFF_RULES = [
   { id: 'block-contractors', effect: 'deny', when: { emails: ['@contractor.example'] } },
@@ -30,39 +26,29 @@ describe.each(testDrivers())('[$name] policies API', (driver) => {
   let base: string;
   let other: { token: string; orgId: string; policyId: string };
 
-  const version = async (org: string) => {
-    const [row] = await t.ctx.db.select().from(configVersions).where(eq(configVersions.orgId, org));
-    return row?.version ?? 0;
-  };
   const create = (body: unknown) => t.request('POST', base, { token, body });
-  const created = async (body: unknown) => {
-    const res = await create(body);
-    expect(res.status, JSON.stringify(res.body)).toBe(201);
-    return res.body as { id: string; [key: string]: unknown };
-  };
+  const created = (body: unknown) => t.created(base, { token, body });
 
   beforeAll(async () => {
     t = await startTestAdmin(driver);
     token = await t.login(t.owner.email, t.owner.password);
     orgId = t.owner.orgId;
     base = `/api/v1/orgs/${orgId}/policies`;
-    await t.createUser('bob@example.com');
-    const bob = await t.login('bob@example.com', t.owner.password);
-    const org = await t.request('POST', '/api/v1/orgs', { token: bob, body: { name: 'Bob', slug: 'bob' } });
-    const policy = await t.request('POST', `/api/v1/orgs/${org.body.id}/policies`, {
-      token: bob,
+    const bob = await t.otherOrg();
+    const policy = await t.created(`/api/v1/orgs/${bob.orgId}/policies`, {
+      token: bob.token,
       body: { name: 'bob-policy', rules: [] },
     });
-    other = { token: bob, orgId: org.body.id, policyId: policy.body.id };
+    other = { token: bob.token, orgId: bob.orgId, policyId: policy.id };
   });
   afterAll(() => t.close());
 
   it('creates a policy whose rules the engine compiles, audited, and bumps the config version', async () => {
-    const before = await version(orgId);
+    const before = await t.configVersion(orgId);
     const res = await create({ name: 'staff', description: 'who may reach the wiki', rules: STAFF_RULES });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ orgId, name: 'staff', description: 'who may reach the wiki', rules: STAFF_RULES });
-    expect(await version(orgId)).toBe(before + 1);
+    expect(await t.configVersion(orgId)).toBe(before + 1);
     const [event] = await t.ctx.db
       .select()
       .from(auditEvents)
@@ -72,18 +58,18 @@ describe.each(testDrivers())('[$name] policies API', (driver) => {
   });
 
   it('refuses a bad rule with ERR_POLICY_INVALID naming the exact value, and stores nothing', async () => {
-    const before = await version(orgId);
+    const before = await t.configVersion(orgId);
     const rules = [
       { id: 'a', effect: 'allow', when: {} },
       { id: 'b', effect: 'allow', when: { emails: ['alice@example.com', 'not an email'] } },
     ];
     const res = await create({ name: 'broken', rules });
     expect(res.status).toBe(400);
-    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    problemOf(res);
     expect(res.body.code).toBe('ERR_POLICY_INVALID');
     expect(res.body.detail).toMatch(/^rules\[1\]\.when\.emails\[1\]: /);
     expect(res.body.errors).toEqual([{ field: 'body.rules[1].when.emails[1]', message: res.body.detail }]);
-    expect(await version(orgId)).toBe(before);
+    expect(await t.configVersion(orgId)).toBe(before);
     const list = await t.request('GET', base, { token });
     expect(itemsOf(list).map((p) => p.name)).not.toContain('broken');
   });
@@ -133,7 +119,7 @@ describe.each(testDrivers())('[$name] policies API', (driver) => {
 
   it('updates name, description and rules; bad rules are refused without a change', async () => {
     const policy = await created({ name: 'editable', rules: [] });
-    const before = await version(orgId);
+    const before = await t.configVersion(orgId);
     const res = await t.request('PATCH', `${base}/${policy.id}`, {
       token,
       body: { name: 'edited', rules: [{ id: 'all', effect: 'allow', when: {} }] },
@@ -144,7 +130,7 @@ describe.each(testDrivers())('[$name] policies API', (driver) => {
       description: '',
       rules: [{ id: 'all', effect: 'allow', when: {} }],
     });
-    expect(await version(orgId)).toBe(before + 1);
+    expect(await t.configVersion(orgId)).toBe(before + 1);
     const bad = await t.request('PATCH', `${base}/${policy.id}`, {
       token,
       body: { rules: [{ id: 'all', effect: 'allow', when: { methods: ['GET POST'] } }] },
@@ -157,14 +143,14 @@ describe.each(testDrivers())('[$name] policies API', (driver) => {
     const taken = await t.request('PATCH', `${base}/${policy.id}`, { token, body: { name: 'staff' } });
     expect(taken.status).toBe(409);
     expect(taken.body.detail).toBe('a policy with this name exists in this organisation');
-    expect(await version(orgId)).toBe(before + 1);
+    expect(await t.configVersion(orgId)).toBe(before + 1);
   });
 
   it('deletes an unused policy, audited; 404 afterwards', async () => {
     const policy = await created({ name: 'doomed', rules: [] });
-    const before = await version(orgId);
+    const before = await t.configVersion(orgId);
     expect((await t.request('DELETE', `${base}/${policy.id}`, { token })).status).toBe(204);
-    expect(await version(orgId)).toBe(before + 1);
+    expect(await t.configVersion(orgId)).toBe(before + 1);
     expect((await t.request('GET', `${base}/${policy.id}`, { token })).status).toBe(404);
     expect((await t.request('DELETE', `${base}/${policy.id}`, { token })).status).toBe(404);
     const events = await t.ctx.db.select().from(auditEvents).where(eq(auditEvents.targetId, policy.id));
@@ -282,9 +268,7 @@ describe.each(testDrivers())('[$name] policies API', (driver) => {
     });
 
     it('needs policy:read, which a viewer holds', async () => {
-      const viewerId = await t.createUser('viewer@example.com');
-      await t.addMember(orgId, viewerId, ['viewer']);
-      const viewer = await t.login('viewer@example.com', t.owner.password);
+      const { userId: viewerId, token: viewer } = await t.newMember(['viewer'], { email: 'viewer@example.com' });
       const res = await t.request('POST', explainUrl, { token: viewer, body: { sourceIp: '10.0.0.1' } });
       expect(res.status).toBe(200);
       expect((await t.request('POST', base, { token: viewer, body: { name: 'x', rules: [] } })).status).toBe(403);
@@ -309,7 +293,7 @@ describe.each(testDrivers())('[$name] policies API', (driver) => {
     ])('refuses a garbage context: %s', async (_, body) => {
       const res = await t.request('POST', explainUrl, { token, body });
       expect(res.status).toBe(400);
-      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      problemOf(res);
       expect(res.body.code).toBe('ERR_VALIDATION');
     });
 
@@ -356,7 +340,7 @@ describe.each(testDrivers())('[$name] policies API', (driver) => {
       }
       expect(res.status).toBeGreaterThanOrEqual(400);
       expect(res.status).toBeLessThan(500);
-      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      problemOf(res);
     });
 
     it.each(['limit=0', 'limit=x', 'cursor=%27', 'extra=1'])('GET ?%s', async (query) => {

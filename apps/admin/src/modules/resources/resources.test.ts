@@ -1,11 +1,7 @@
-import { auditEvents, configVersions } from '@rustronaut/db';
+import { auditEvents } from '@rustronaut/db';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestAdmin, testDrivers, type TestAdmin, type TestResponse } from '../../../test/harness.js';
-
-/** The items of a list answer. */
-const itemsOf = (res: TestResponse) =>
-  (res.body as { items: Array<{ id: string; name: string; online?: boolean }> }).items;
+import { itemsOf, problemOf, startTestAdmin, testDrivers, type TestAdmin } from '../../../test/harness.js';
 import { buildSnapshot } from '../../control/build-snapshot.js';
 
 const httpResource = (name: string, host: string, extra: Record<string, unknown> = {}) => ({
@@ -31,40 +27,27 @@ describe.each(testDrivers())('[$name] resources API', (driver) => {
   /** A second organisation, of another user. */
   let other: { token: string; orgId: string; policyId: string; siteId: string };
 
-  const version = async (org: string) => {
-    const [row] = await t.ctx.db.select().from(configVersions).where(eq(configVersions.orgId, org));
-    return row?.version ?? 0;
-  };
   const create = (body: unknown, as = token, org = orgId) =>
     t.request('POST', `/api/v1/orgs/${org}/resources`, { token: as, body });
-  const created = async (body: unknown) => {
-    const res = await create(body);
-    expect(res.status, JSON.stringify(res.body)).toBe(201);
-    return res.body as { id: string; [key: string]: unknown };
-  };
+  const created = (body: unknown) => t.created(base, { token, body });
 
   beforeAll(async () => {
     t = await startTestAdmin(driver);
     token = await t.login(t.owner.email, t.owner.password);
     orgId = t.owner.orgId;
     base = `/api/v1/orgs/${orgId}/resources`;
-    await t.createUser('bob@example.com');
-    const bob = await t.login('bob@example.com', t.owner.password);
-    const org = await t.request('POST', '/api/v1/orgs', { token: bob, body: { name: 'Bob', slug: 'bob' } });
-    const policy = await t.request('POST', `/api/v1/orgs/${org.body.id}/policies`, {
-      token: bob,
+    const bob = await t.otherOrg();
+    const policy = await t.created(`/api/v1/orgs/${bob.orgId}/policies`, {
+      token: bob.token,
       body: { name: 'bob-policy', rules: [] },
     });
-    const site = await t.request('POST', `/api/v1/orgs/${org.body.id}/sites`, {
-      token: bob,
-      body: { name: 'bob-site' },
-    });
-    other = { token: bob, orgId: org.body.id, policyId: policy.body.id, siteId: site.body.id };
+    const site = await t.created(`/api/v1/orgs/${bob.orgId}/sites`, { token: bob.token, body: { name: 'bob-site' } });
+    other = { token: bob.token, orgId: bob.orgId, policyId: policy.id, siteId: site.id };
   });
   afterAll(() => t.close());
 
   it('creates an HTTP resource with defaults, normalized host and path, audited, and bumps the config version', async () => {
-    const before = await version(orgId);
+    const before = await t.configVersion(orgId);
     const notified: number[] = [];
     const unsubscribe = t.ctx.changes.subscribe(orgId, () => notified.push(1));
     const res = await create(
@@ -85,7 +68,7 @@ describe.each(testDrivers())('[$name] resources API', (driver) => {
       enabled: true,
     });
     expect(res.body).not.toHaveProperty('port');
-    expect(await version(orgId)).toBe(before + 1);
+    expect(await t.configVersion(orgId)).toBe(before + 1);
     expect(notified).toHaveLength(1);
     const [event] = await t.ctx.db
       .select()
@@ -134,7 +117,7 @@ describe.each(testDrivers())('[$name] resources API', (driver) => {
     expect(skipped).toEqual([
       expect.objectContaining({ name: 'postgres', reason: expect.stringMatching(/not public/) }),
     ]);
-    expect(snapshot.version).toBe(await version(orgId));
+    expect(snapshot.version).toBe(await t.configVersion(orgId));
     expect(snapshot.config.routes.find((r) => r.match.host === 'tuned.example.com')).toMatchObject({
       loadBalancing: 'least-connections',
       timeouts: { connectMs: 1000 },
@@ -149,10 +132,10 @@ describe.each(testDrivers())('[$name] resources API', (driver) => {
   it('refuses a host and path another organisation publishes (409), and a taken name, without bumping', async () => {
     const theirs = await create(httpResource('shared', 'shared.example.com'), other.token, other.orgId);
     expect(theirs.status).toBe(201);
-    const before = await version(orgId);
+    const before = await t.configVersion(orgId);
     const mine = await create(httpResource('mine', 'SHARED.example.com'));
     expect(mine.status).toBe(409);
-    expect(mine.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    problemOf(mine);
     expect(mine.body).toMatchObject({
       code: 'ERR_DB_CONFLICT',
       detail: 'another resource already publishes this host and path (or port)',
@@ -164,7 +147,7 @@ describe.each(testDrivers())('[$name] resources API', (driver) => {
     const sameName = await create(httpResource('mine', 'other.example.com'));
     expect(sameName.status).toBe(409);
     expect(sameName.body.detail).toBe('a resource with this name exists in this organisation');
-    expect(await version(orgId)).toBe(before + 1);
+    expect(await t.configVersion(orgId)).toBe(before + 1);
   });
 
   it("refuses another organisation's policy and site with the answer an unknown id gets", async () => {
@@ -233,7 +216,7 @@ describe.each(testDrivers())('[$name] resources API', (driver) => {
 
   it('updates a resource as a whole against its kind, bumping the config version', async () => {
     const http = await created(httpResource('patched', 'patched.example.com'));
-    const before = await version(orgId);
+    const before = await t.configVersion(orgId);
     const res = await t.request('PATCH', `${base}/${http.id}`, {
       token,
       body: {
@@ -254,7 +237,7 @@ describe.each(testDrivers())('[$name] resources API', (driver) => {
       options: { public: true, preserveHost: true },
       enabled: false,
     });
-    expect(await version(orgId)).toBe(before + 1);
+    expect(await t.configVersion(orgId)).toBe(before + 1);
     const [event] = await t.ctx.db
       .select()
       .from(auditEvents)
@@ -292,16 +275,16 @@ describe.each(testDrivers())('[$name] resources API', (driver) => {
     const clash = await t.request('PATCH', `${base}/${http.id}`, { token, body: { name: 'patched-tcp' } });
     expect(clash.status).toBe(409);
     // The PATCH of the HTTP resource, the creation and the PATCH of the TCP one; no failed change.
-    expect(await version(orgId)).toBe(before + 3);
+    expect(await t.configVersion(orgId)).toBe(before + 3);
   });
 
   it('deletes a resource, audited and bumped; a second delete is 404', async () => {
     const doomed = await created(httpResource('doomed', 'doomed.example.com'));
-    const before = await version(orgId);
+    const before = await t.configVersion(orgId);
     const res = await t.request('DELETE', `${base}/${doomed.id}`, { token });
     expect(res.status).toBe(204);
     expect(res.body).toBeUndefined();
-    expect(await version(orgId)).toBe(before + 1);
+    expect(await t.configVersion(orgId)).toBe(before + 1);
     expect((await t.request('GET', `${base}/${doomed.id}`, { token })).status).toBe(404);
     expect((await t.request('DELETE', `${base}/${doomed.id}`, { token })).status).toBe(404);
     const events = await t.ctx.db.select().from(auditEvents).where(eq(auditEvents.targetId, doomed.id));
@@ -398,13 +381,7 @@ describe.each(testDrivers())('[$name] resources API', (driver) => {
   });
 
   it('refuses callers without the permission, and outsiders', async () => {
-    await t.createUser('viewer@example.com');
-    const [viewer] = await t.ctx.db
-      .select()
-      .from((await import('@rustronaut/db')).users)
-      .where(eq((await import('@rustronaut/db')).users.email, 'viewer@example.com'));
-    await t.addMember(orgId, viewer!.id, ['viewer']);
-    const viewerToken = await t.login('viewer@example.com', t.owner.password);
+    const { token: viewerToken } = await t.newMember(['viewer'], { email: 'viewer@example.com' });
     expect((await t.request('GET', base, { token: viewerToken })).status).toBe(200);
     const res = await create(httpResource('nope', 'nope.example.com'), viewerToken);
     expect(res.status).toBe(403);
@@ -464,7 +441,7 @@ describe.each(testDrivers())('[$name] resources API', (driver) => {
       const res = await create(body);
       expect(res.status).toBeGreaterThanOrEqual(400);
       expect(res.status).toBeLessThan(500);
-      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      problemOf(res);
       expect(res.body.code).toMatch(/^ERR_/);
     });
 
@@ -485,7 +462,7 @@ describe.each(testDrivers())('[$name] resources API', (driver) => {
       const target = await t.request('GET', `${base}?limit=1`, { token });
       const res = await t.request('PATCH', `${base}/${target.body.items[0].id}`, { token, body });
       expect(res.status).toBe(400);
-      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      problemOf(res);
     });
 
     it.each([
@@ -503,7 +480,7 @@ describe.each(testDrivers())('[$name] resources API', (driver) => {
     ])('GET ?%s', async (query) => {
       const res = await t.request('GET', `${base}?${query}`, { token });
       expect(res.status).toBe(400);
-      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      problemOf(res);
     });
 
     it('ids that are not UUIDs are 400, unknown ones 404', async () => {

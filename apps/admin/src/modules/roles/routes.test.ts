@@ -1,8 +1,8 @@
-import { auditEvents, configVersions } from '@rustronaut/db';
+import { auditEvents } from '@rustronaut/db';
 import { BUILT_IN_ROLES } from '@rustronaut/policy';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestAdmin, testDrivers, TEST_PASSWORD, type TestAdmin } from '../../../test/harness.js';
+import { problemOf, startTestAdmin, testDrivers, type TestAdmin } from '../../../test/harness.js';
 
 const UNKNOWN_ID = '01900000-0000-7000-8000-000000000000';
 
@@ -10,21 +10,8 @@ describe.each(testDrivers())('[$name] roles API', (driver) => {
   let t: TestAdmin;
   let owner: string;
   let orgId: string;
-  let seq = 0;
 
-  async function member(roles: string[], org = orgId) {
-    const email = `r${String(++seq)}@example.com`;
-    const userId = await t.createUser(email);
-    await t.addMember(org, userId, roles);
-    return { email, userId, token: await t.login(email, TEST_PASSWORD) };
-  }
   const path = (rest = '', org = orgId) => `/api/v1/orgs/${org}/roles${rest}`;
-  const version = async () =>
-    (await t.ctx.db.select().from(configVersions).where(eq(configVersions.orgId, orgId)))[0]?.version ?? 0;
-  const problemOf = (res: { status: number; headers: Headers; body: Record<string, unknown> }) => {
-    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    return res.body;
-  };
 
   beforeAll(async () => {
     t = await startTestAdmin(driver);
@@ -122,7 +109,7 @@ describe.each(testDrivers())('[$name] roles API', (driver) => {
   });
 
   it('lets nobody put a permission they lack into a role, or change a role above them', async () => {
-    const admin = await member(['admin']);
+    const admin = await t.newMember(['admin']);
     const escalate = await t.request('POST', path(), {
       token: admin.token,
       body: { name: 'deleter', permissions: ['org:delete'] },
@@ -149,9 +136,9 @@ describe.each(testDrivers())('[$name] roles API', (driver) => {
       body: { permissions: ['site:read'] },
     });
     expect(narrow.status).toBe(403);
-    const operator = await member(['operator']);
+    const operator = await t.newMember(['operator']);
     expect((await t.request('GET', path(), { token: operator.token })).status).toBe(403);
-    const viewer = await member(['viewer']);
+    const viewer = await t.newMember(['viewer']);
     expect((await t.request('GET', path(), { token: viewer.token })).status).toBe(200);
     expect(
       (await t.request('POST', path(), { token: viewer.token, body: { name: 'v', permissions: ['site:read'] } }))
@@ -160,14 +147,14 @@ describe.each(testDrivers())('[$name] roles API', (driver) => {
   });
 
   it('grants its permissions to members; keeps its name and itself while assigned; bumps the config version', async () => {
-    const before = await version();
+    const before = await t.configVersion(orgId);
     const created = await t.request('POST', path(), {
       token: owner,
       body: { name: 'member-reader', permissions: ['member:read'] },
     });
     expect(created.status).toBe(201);
-    expect(await version()).toBe(before + 1);
-    const holder = await member(['member-reader']);
+    expect(await t.configVersion(orgId)).toBe(before + 1);
+    const holder = await t.newMember(['member-reader']);
     expect((await t.request('GET', `/api/v1/orgs/${orgId}/members`, { token: holder.token })).status).toBe(200);
     expect((await t.request('GET', path(), { token: holder.token })).status).toBe(403);
 
@@ -197,9 +184,9 @@ describe.each(testDrivers())('[$name] roles API', (driver) => {
     const renamedNow = await t.request('PATCH', path('/member-reader'), { token: owner, body: { name: 'reader' } });
     expect(renamedNow.status).toBe(200);
     expect(renamedNow.body.name).toBe('reader');
-    const versionBeforeDelete = await version();
+    const versionBeforeDelete = await t.configVersion(orgId);
     expect((await t.request('DELETE', path('/reader'), { token: owner })).status).toBe(204);
-    expect(await version()).toBe(versionBeforeDelete + 1);
+    expect(await t.configVersion(orgId)).toBe(versionBeforeDelete + 1);
     expect((await t.request('GET', path(`/${String(created.body.id)}`), { token: owner })).status).toBe(404);
     const audit = await t.ctx.db
       .select()
@@ -232,7 +219,7 @@ describe.each(testDrivers())('[$name] roles API', (driver) => {
       );
       expect((await t.request('DELETE', path(`/${ref}`), { token: owner })).status).toBe(404);
     }
-    const outsider = await member(['owner'], otherId);
+    const outsider = await t.newMember(['owner'], { orgId: otherId });
     expect((await t.request('GET', path(), { token: outsider.token })).status).toBe(404);
     expect((await t.request('POST', path(), { token: outsider.token, body: { junk: 1 } })).status).toBe(404);
   });

@@ -1,7 +1,14 @@
 import { auditEvents, sessions } from '@rustronaut/db';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestAdmin, testDrivers, TEST_PASSWORD, type TestAdmin } from '../../../test/harness.js';
+import {
+  itemsOf,
+  problemOf,
+  startTestAdmin,
+  testDrivers,
+  type TestAdmin,
+  type TestResponse,
+} from '../../../test/harness.js';
 
 const UNKNOWN_ID = '01900000-0000-7000-8000-000000000000';
 
@@ -13,21 +20,9 @@ describe.each(testDrivers())('[$name] org sessions API', (driver) => {
   let t: TestAdmin;
   let owner: string;
   let orgId: string;
-  let seq = 0;
 
-  async function member(roles: string[], org = orgId) {
-    const email = `s${String(++seq)}@example.com`;
-    const userId = await t.createUser(email);
-    await t.addMember(org, userId, roles);
-    return { email, userId, token: await t.login(email, TEST_PASSWORD) };
-  }
   const path = (rest = '', org = orgId) => `/api/v1/orgs/${org}/sessions${rest}`;
-  const problemOf = (res: { status: number; headers: Headers; body: Record<string, unknown> }) => {
-    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    return res.body;
-  };
-  const idsOf = (body: unknown) => (body as { items: { id: string }[] }).items.map((s) => s.id);
-  const itemsOf = (body: unknown) => (body as { items: Record<string, unknown>[] }).items;
+  const idsOf = (res: TestResponse) => itemsOf(res).map((s) => s.id);
 
   beforeAll(async () => {
     t = await startTestAdmin(driver);
@@ -37,22 +32,21 @@ describe.each(testDrivers())('[$name] org sessions API', (driver) => {
   afterAll(() => t.close());
 
   it("lists the members' sessions only, filtered by user and activity, paginated", async () => {
-    const viewer = await member(['viewer']);
-    const outsiderId = await t.createUser('outsider@example.com');
-    const outsider = await t.login('outsider@example.com', TEST_PASSWORD);
+    const viewer = await t.newMember(['viewer']);
+    const { userId: outsiderId, token: outsider } = await t.newUser('outsider@example.com');
     const res = await t.request('GET', path(), { token: owner });
     expect(res.status).toBe(200);
-    const ids = idsOf(res.body);
+    const ids = idsOf(res);
     expect(ids).toContain(sessionOf(owner));
     expect(ids).toContain(sessionOf(viewer.token));
     expect(ids).not.toContain(sessionOf(outsider));
-    const mine = itemsOf(res.body).find((s) => s.id === sessionOf(owner));
+    const mine = itemsOf(res).find((s) => s.id === sessionOf(owner));
     expect(mine).toMatchObject({ userId: t.owner.userId, current: true, revokedAt: null, authMethod: 'password' });
-    expect(itemsOf(res.body).find((s) => s.id === sessionOf(viewer.token))?.current).toBe(false);
+    expect(itemsOf(res).find((s) => s.id === sessionOf(viewer.token))?.current).toBe(false);
     expect(JSON.stringify(res.body)).not.toMatch(/refresh|tokenHash/i);
 
     const onlyViewer = await t.request('GET', path(`?userId=${viewer.userId}`), { token: owner });
-    expect(idsOf(onlyViewer.body)).toEqual([sessionOf(viewer.token)]);
+    expect(idsOf(onlyViewer)).toEqual([sessionOf(viewer.token)]);
     expect((await t.request('GET', path(`?userId=${outsiderId}`), { token: owner })).body.items).toEqual([]);
 
     const page = await t.request('GET', path('?limit=1'), { token: owner });
@@ -69,7 +63,7 @@ describe.each(testDrivers())('[$name] org sessions API', (driver) => {
   });
 
   it("revokes a member's session: its access token gets 401 at once; audited", async () => {
-    const operator = await member(['operator']);
+    const operator = await t.newMember(['operator']);
     const sid = sessionOf(operator.token);
     expect((await t.request('GET', `/api/v1/orgs/${orgId}/members`, { token: operator.token })).status).toBe(200);
     const res = await t.request('DELETE', path(`/${sid}`), { token: owner });
@@ -95,18 +89,17 @@ describe.each(testDrivers())('[$name] org sessions API', (driver) => {
     const active = await t.request('GET', path(`?userId=${operator.userId}&active=true`), { token: owner });
     expect(active.body.items).toEqual([]);
     const ended = await t.request('GET', path(`?userId=${operator.userId}&active=false`), { token: owner });
-    expect(idsOf(ended.body)).toEqual([sid]);
+    expect(idsOf(ended)).toEqual([sid]);
     expect(ended.body.items[0]).toMatchObject({ revokedReason: 'revoked', revokedAt: expect.any(String) });
     const all = await t.request('GET', path('?active=true'), { token: owner });
-    expect(idsOf(all.body)).toContain(sessionOf(owner));
-    expect(idsOf(all.body)).not.toContain(sid);
+    expect(idsOf(all)).toContain(sessionOf(owner));
+    expect(idsOf(all)).not.toContain(sid);
   });
 
   it('answers 404 for sessions of non-members and unknown sessions, and leaves them alone', async () => {
-    await t.createUser('stranger@example.com');
-    const stranger = await t.login('stranger@example.com', TEST_PASSWORD);
+    const { token: stranger } = await t.newUser('stranger@example.com');
     const other = await t.request('POST', '/api/v1/orgs', { token: owner, body: { name: 'B', slug: 'b-sessions' } });
-    const otherMember = await member(['owner'], other.body.id as string);
+    const otherMember = await t.newMember(['owner'], { orgId: other.body.id as string });
     for (const id of [sessionOf(stranger), sessionOf(otherMember.token), UNKNOWN_ID]) {
       const res = await t.request('DELETE', path(`/${id}`), { token: owner });
       expect(res.status).toBe(404);
@@ -127,7 +120,7 @@ describe.each(testDrivers())('[$name] org sessions API', (driver) => {
     const key = reader.body.key as string;
     const listed = await t.request('GET', path(), { token: key });
     expect(listed.status).toBe(200);
-    expect(itemsOf(listed.body).every((s) => s.current === false)).toBe(true);
+    expect(itemsOf(listed).every((s) => s.current === false)).toBe(true);
     expect((await t.request('DELETE', path(`/${sessionOf(owner)}`), { token: key })).status).toBe(403);
   });
 

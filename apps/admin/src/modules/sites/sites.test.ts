@@ -1,11 +1,7 @@
-import { auditEvents, configVersions, sites } from '@rustronaut/db';
+import { auditEvents, sites } from '@rustronaut/db';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestAdmin, testDrivers, type TestAdmin, type TestResponse } from '../../../test/harness.js';
-
-/** The items of a list answer. */
-const itemsOf = (res: TestResponse) =>
-  (res.body as { items: Array<{ id: string; name: string; online?: boolean }> }).items;
+import { itemsOf, problemOf, startTestAdmin, testDrivers, type TestAdmin } from '../../../test/harness.js';
 
 describe.each(testDrivers())('[$name] sites API', (driver) => {
   let t: TestAdmin;
@@ -14,32 +10,22 @@ describe.each(testDrivers())('[$name] sites API', (driver) => {
   let base: string;
   let other: { token: string; orgId: string; siteId: string };
 
-  const version = async (org: string) => {
-    const [row] = await t.ctx.db.select().from(configVersions).where(eq(configVersions.orgId, org));
-    return row?.version ?? 0;
-  };
   const create = (body: unknown) => t.request('POST', base, { token, body });
-  const created = async (body: unknown) => {
-    const res = await create(body);
-    expect(res.status, JSON.stringify(res.body)).toBe(201);
-    return res.body as { id: string; [key: string]: unknown };
-  };
+  const created = (body: unknown) => t.created(base, { token, body });
 
   beforeAll(async () => {
     t = await startTestAdmin(driver);
     token = await t.login(t.owner.email, t.owner.password);
     orgId = t.owner.orgId;
     base = `/api/v1/orgs/${orgId}/sites`;
-    await t.createUser('bob@example.com');
-    const bob = await t.login('bob@example.com', t.owner.password);
-    const org = await t.request('POST', '/api/v1/orgs', { token: bob, body: { name: 'Bob', slug: 'bob' } });
-    const site = await t.request('POST', `/api/v1/orgs/${org.body.id}/sites`, { token: bob, body: { name: 'home' } });
-    other = { token: bob, orgId: org.body.id, siteId: site.body.id };
+    const bob = await t.otherOrg();
+    const site = await t.created(`/api/v1/orgs/${bob.orgId}/sites`, { token: bob.token, body: { name: 'home' } });
+    other = { token: bob.token, orgId: bob.orgId, siteId: site.id };
   });
   afterAll(() => t.close());
 
   it('creates a site, not enrolled and offline, audited, and bumps the config version', async () => {
-    const before = await version(orgId);
+    const before = await t.configVersion(orgId);
     const res = await create({ name: 'home lab', description: 'the rack in the basement' });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
@@ -51,7 +37,7 @@ describe.each(testDrivers())('[$name] sites API', (driver) => {
       tunnelAddress: null,
       publicKey: null,
     });
-    expect(await version(orgId)).toBe(before + 1);
+    expect(await t.configVersion(orgId)).toBe(before + 1);
     const events = await t.ctx.db
       .select()
       .from(auditEvents)
@@ -81,17 +67,17 @@ describe.each(testDrivers())('[$name] sites API', (driver) => {
 
   it('renames and redescribes; a taken name is 409', async () => {
     const site = await created({ name: 'office' });
-    const before = await version(orgId);
+    const before = await t.configVersion(orgId);
     const res = await t.request('PATCH', `${base}/${site.id}`, { token, body: { name: 'hq', description: 'Berlin' } });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ name: 'hq', description: 'Berlin' });
-    expect(await version(orgId)).toBe(before + 1);
+    expect(await t.configVersion(orgId)).toBe(before + 1);
     const taken = await t.request('PATCH', `${base}/${site.id}`, { token, body: { name: 'home lab' } });
     expect(taken.status).toBe(409);
     expect(taken.body.detail).toBe('a site with this name exists in this organisation');
     const dup = await create({ name: 'hq' });
     expect(dup.status).toBe(409);
-    expect(await version(orgId)).toBe(before + 1);
+    expect(await t.configVersion(orgId)).toBe(before + 1);
   });
 
   it('deletes an unused site; refuses one a resource uses', async () => {
@@ -106,9 +92,9 @@ describe.each(testDrivers())('[$name] sites API', (driver) => {
     expect(refused.body).toMatchObject({ code: 'ERR_CONFLICT', detail: expect.stringMatching(/used by 1 resource;/) });
 
     const unused = await created({ name: 'unused' });
-    const before = await version(orgId);
+    const before = await t.configVersion(orgId);
     expect((await t.request('DELETE', `${base}/${unused.id}`, { token })).status).toBe(204);
-    expect(await version(orgId)).toBe(before + 1);
+    expect(await t.configVersion(orgId)).toBe(before + 1);
     expect((await t.request('GET', `${base}/${unused.id}`, { token })).status).toBe(404);
   });
 
@@ -134,9 +120,7 @@ describe.each(testDrivers())('[$name] sites API', (driver) => {
   });
 
   it('a viewer reads, and cannot change', async () => {
-    const viewerId = await t.createUser('viewer@example.com');
-    await t.addMember(orgId, viewerId, ['viewer']);
-    const viewer = await t.login('viewer@example.com', t.owner.password);
+    const { token: viewer } = await t.newMember(['viewer'], { email: 'viewer@example.com' });
     expect((await t.request('GET', base, { token: viewer })).status).toBe(200);
     expect((await t.request('POST', base, { token: viewer, body: { name: 'x' } })).status).toBe(403);
   });
@@ -158,7 +142,7 @@ describe.each(testDrivers())('[$name] sites API', (driver) => {
       const res = await create(body);
       expect(res.status).toBeGreaterThanOrEqual(400);
       expect(res.status).toBeLessThan(500);
-      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      problemOf(res);
     });
 
     it.each([
