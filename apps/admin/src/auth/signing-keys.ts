@@ -45,11 +45,15 @@ interface LoadedKey {
 /** Issuer of every token the admin signs. */
 export const ISSUER = 'rustronaut';
 const RELOAD_MS = 60_000;
+const VERIFIED_CACHE_SIZE = 10_000;
 
 /** A {@link SigningKeyStore} on the `signing_keys` table; private keys are sealed with the master key. */
 export function createSigningKeyStore(db: DrizzleDatabase, secrets: SecretBox, now: () => Date): SigningKeyStore {
   let keys: LoadedKey[] = [];
   let loadedAt = -Infinity;
+  // Tokens verified already (audience + token -> claims), until they expire: a signature check per request was
+  // a tenth of the admin's CPU. Bounded: cleared when full.
+  const verified = new Map<string, JWTPayload>();
   // Verification key set, built once per load: importing keys on every check cost more than the check.
   let verifier: { at: number; keySet: ReturnType<typeof createLocalJWKSet> } | undefined;
   const privateKeys = new Map<string, ReturnType<typeof importPKCS8>>();
@@ -113,6 +117,9 @@ export function createSigningKeyStore(db: DrizzleDatabase, secrets: SecretBox, n
         .sign(key);
     },
     async verify(token, options) {
+      const cacheKey = `${JSON.stringify(options.audience)}\u0000${token}`;
+      const hit = verified.get(cacheKey);
+      if (hit?.exp !== undefined && hit.exp > now().getTime() / 1000) return hit;
       const verifyWith = async () => {
         const published = await current();
         if (verifier?.at !== loadedAt) {
@@ -127,14 +134,18 @@ export function createSigningKeyStore(db: DrizzleDatabase, secrets: SecretBox, n
           })
         ).payload;
       };
+      let payload: JWTPayload;
       try {
-        return await verifyWith();
+        payload = await verifyWith();
       } catch (err) {
         // A key made by another admin process since the last load: reload once, then decide.
         if ((err as { code?: string }).code !== 'ERR_JWKS_NO_MATCHING_KEY' || Date.now() - loadedAt < 1000) throw err;
         await load();
-        return verifyWith();
+        payload = await verifyWith();
       }
+      if (verified.size >= VERIFIED_CACHE_SIZE) verified.clear();
+      verified.set(cacheKey, payload);
+      return payload;
     },
     async jwks() {
       await signingKey();

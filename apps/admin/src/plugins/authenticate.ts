@@ -1,7 +1,7 @@
 import { apiKeys, sessions, users } from '@rustronaut/db';
 import { errors } from '@rustronaut/errors';
 import { isPermission } from '@rustronaut/policy';
-import { and, eq, gt, isNull } from 'drizzle-orm';
+import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
 import { API_KEY_PREFIX, parseApiKey, sha256Hex } from '../auth/api-key-format.js';
@@ -42,6 +42,34 @@ export function registerAuthentication(app: FastifyInstance, ctx: AdminContext):
   });
 }
 
+const NO_SESSION = '00000000-0000-0000-0000-000000000000';
+
+/** The session check runs on every request: prepared once per database, so it is not rebuilt each time. */
+const activeSessionQueries = new WeakMap<AdminContext['db'], ReturnType<typeof prepareActiveSession>>();
+
+function prepareActiveSession(db: AdminContext['db']) {
+  return db
+    .select({ userId: users.id, email: users.email, authMethod: sessions.authMethod, mfa: sessions.mfa })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(
+      and(
+        eq(sessions.id, sql.placeholder('sessionId')),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, sql.placeholder('now')),
+        eq(users.disabled, false),
+      ),
+    )
+    .limit(1)
+    .prepare('rustronaut_active_session');
+}
+
+function activeSessionQuery(ctx: AdminContext) {
+  let query = activeSessionQueries.get(ctx.db);
+  if (query === undefined) activeSessionQueries.set(ctx.db, (query = prepareActiveSession(ctx.db)));
+  return query;
+}
+
 async function sessionPrincipal(ctx: AdminContext, token: string, viaCookie: boolean): Promise<UserPrincipal> {
   let claims;
   try {
@@ -49,25 +77,8 @@ async function sessionPrincipal(ctx: AdminContext, token: string, viaCookie: boo
   } catch {
     throw unauthenticated('the access token is invalid or expired; refresh it or sign in again');
   }
-  const sessionId = typeof claims.sid === 'string' ? claims.sid : '';
-  const [row] = await ctx.db
-    .select({
-      userId: users.id,
-      email: users.email,
-      authMethod: sessions.authMethod,
-      mfa: sessions.mfa,
-    })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .where(
-      and(
-        eq(sessions.id, isUuid(sessionId) ? sessionId : '00000000-0000-0000-0000-000000000000'),
-        isNull(sessions.revokedAt),
-        gt(sessions.expiresAt, ctx.now()),
-        eq(users.disabled, false),
-      ),
-    )
-    .limit(1);
+  const sessionId = typeof claims.sid === 'string' && isUuid(claims.sid) ? claims.sid : NO_SESSION;
+  const [row] = await activeSessionQuery(ctx).execute({ sessionId, now: ctx.now() });
   if (row === undefined || row.userId !== claims.sub) {
     throw unauthenticated('the session has ended (signed out, revoked or expired); sign in again');
   }

@@ -37,13 +37,12 @@ export async function orgPermissions(
   return memberPermissions(ctx, orgId, principal.userId);
 }
 
-async function memberPermissions(
-  ctx: AdminContext,
-  orgId: string,
-  userId: string,
-): Promise<ReadonlySet<Permission> | undefined> {
-  // One round trip: the member's role names and the org's custom roles with them.
-  const [membership] = await ctx.db
+/** Runs on every org-scoped request: prepared once per database. */
+const membershipQueries = new WeakMap<AdminContext['db'], ReturnType<typeof prepareMembership>>();
+
+// One round trip: the member's role names and the org's custom roles with them.
+function prepareMembership(db: AdminContext['db']) {
+  return db
     .select({
       roles: memberships.roles,
       custom: sql<
@@ -51,8 +50,19 @@ async function memberPermissions(
       >`(select coalesce(jsonb_agg(jsonb_build_object('name', ${roles.name}, 'permissions', ${roles.permissions})), '[]'::jsonb) from ${roles} where ${roles.orgId} = ${memberships.orgId})`,
     })
     .from(memberships)
-    .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)))
-    .limit(1);
+    .where(and(eq(memberships.orgId, sql.placeholder('orgId')), eq(memberships.userId, sql.placeholder('userId'))))
+    .limit(1)
+    .prepare('rustronaut_membership');
+}
+
+async function memberPermissions(
+  ctx: AdminContext,
+  orgId: string,
+  userId: string,
+): Promise<ReadonlySet<Permission> | undefined> {
+  let query = membershipQueries.get(ctx.db);
+  if (query === undefined) membershipQueries.set(ctx.db, (query = prepareMembership(ctx.db)));
+  const [membership] = await query.execute({ orgId, userId });
   if (membership === undefined) return undefined;
   return permissionsOf(membership.roles, compileRoleCatalog(membership.custom));
 }
