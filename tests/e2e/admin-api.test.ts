@@ -1,9 +1,9 @@
 // Acceptance of the admin API as a user meets it: a fresh `rustronaut start`, then curl-like calls.
-import { makeTempDir, startHttpUpstream, type TempDir } from '@rustronaut/testkit';
+import { freePorts, makeTempDir, startHttpUpstream, type TempDir } from '@rustronaut/testkit';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePorts, runCli, waitForOk, type CliProcess } from './cli-process.js';
+import { runCli, waitForOk, type CliProcess } from './cli-process.js';
 
 let tmp: TempDir;
 beforeAll(async () => {

@@ -1,45 +1,16 @@
 // Running the built `rustronaut` command as a real process, for the e2e tests (`npm test` builds first).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
+import { spawnNode, type NodeProcess } from '@rustronaut/testkit';
 import { fileURLToPath } from 'node:url';
 
 /** The built CLI entry point. */
 export const CLI = fileURLToPath(new URL('../../apps/cli/dist/main.js', import.meta.url));
 
-/** Ports that were free a moment ago (a real process needs fixed addresses to be probed from outside). */
-export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: n }, async () => {
-      const s = createServer();
-      s.listen(0, '127.0.0.1');
-      await once(s, 'listening');
-      return s;
-    }),
-  );
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
-
 /** A running CLI process: its exit, and everything it printed so far. */
-export interface CliProcess {
-  readonly child: ChildProcess;
-  readonly exited: Promise<number | null>;
-  output(): string;
-}
+export type CliProcess = NodeProcess;
 
 /** Starts `rustronaut <args>` with only PATH, JSON logs and `env` in its environment. */
 export function runCli(args: string[], env: Record<string, string>): CliProcess {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    env: { PATH: process.env['PATH'] ?? '', RUSTRONAUT_LOG_FORMAT: 'json', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, output: () => out };
+  return spawnNode(CLI, args, { RUSTRONAUT_LOG_FORMAT: 'json', ...env });
 }
 
 /** Polls `url` until it answers 2xx, or throws after `deadlineMs`. */

@@ -1,23 +1,10 @@
 // The standalone gateway as a real process: SIGHUP reloads its file, SIGTERM drains in-flight requests.
-import { makeTempDir, startHttpUpstream, type HttpUpstream, type TempDir } from '@rustronaut/testkit';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { freePorts, makeTempDir, startHttpUpstream, type HttpUpstream, type TempDir } from '@rustronaut/testkit';
 import { writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const CLI = fileURLToPath(new URL('../../apps/cli/dist/main.js', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const s = createServer().listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+import { runCli } from './cli-process.js';
 
 let tmp: TempDir;
 let slow: HttpUpstream;
@@ -40,22 +27,14 @@ const routes = (target: string) =>
 
 describe('rustronaut gateway --config as a process', () => {
   it('reloads on SIGHUP and drains 50 in-flight requests on SIGTERM, exiting 0', async () => {
-    const [http, ops] = [await freePort(), await freePort()];
+    const [http, ops] = await freePorts(2);
     const file = join(tmp.path, 'gateway.yaml');
     await writeFile(file, routes(other.url));
-    const child = spawn(process.execPath, [CLI, 'gateway', '--config', file, '--no-watch'], {
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        RUSTRONAUT_GATEWAY_HTTP_LISTEN: `127.0.0.1:${String(http)}`,
-        RUSTRONAUT_GATEWAY_OPS_LISTEN: `127.0.0.1:${String(ops)}`,
-        RUSTRONAUT_LOG_FORMAT: 'json',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const gateway = runCli(['gateway', '--config', file, '--no-watch'], {
+      RUSTRONAUT_GATEWAY_HTTP_LISTEN: `127.0.0.1:${String(http)}`,
+      RUSTRONAUT_GATEWAY_OPS_LISTEN: `127.0.0.1:${String(ops)}`,
     });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const { child, exited } = gateway;
     const client = new Agent({ connections: 100 });
     const get = async () => {
       const res = await request(`http://127.0.0.1:${String(http)}/`, {
@@ -65,14 +44,15 @@ describe('rustronaut gateway --config as a process', () => {
       return { status: res.statusCode, body: await res.body.text() };
     };
     try {
-      for (let i = 0; i < 100 && !out.includes('gateway listening'); i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 100 && !gateway.output().includes('gateway listening'); i++)
+        await new Promise((r) => setTimeout(r, 100));
       expect((await get()).body).toContain('"name":"other"');
 
       await writeFile(file, routes(slow.url));
       child.kill('SIGHUP');
-      for (let i = 0; i < 50 && !out.includes('configuration reloaded'); i++)
+      for (let i = 0; i < 50 && !gateway.output().includes('configuration reloaded'); i++)
         await new Promise((r) => setTimeout(r, 100));
-      expect(out).toContain('configuration reloaded');
+      expect(gateway.output()).toContain('configuration reloaded');
 
       const pending = Array.from({ length: 50 }, get);
       await new Promise((r) => setTimeout(r, 300));

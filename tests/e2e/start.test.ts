@@ -1,11 +1,11 @@
 // Black-box runs of the built `rustronaut` command as a real process (`npm test` builds first).
-import { makeTempDir, type TempDir } from '@rustronaut/testkit';
+import { freePorts, makeTempDir, type TempDir } from '@rustronaut/testkit';
 import { once } from 'node:events';
 import { readdir, stat } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePorts, runCli as run, waitForOk } from './cli-process.js';
+import { runCli as run, waitForOk } from './cli-process.js';
 
 let tmp: TempDir;
 beforeAll(async () => {
