@@ -1,31 +1,16 @@
 // The control channel over real mutual TLS: enrolment, snapshot, push stream, heartbeat, and who is refused.
-import { loadConfig } from '@rustronaut/config';
-import {
-  auditEvents,
-  configVersions,
-  gateways,
-  newId,
-  organizations,
-  policies,
-  resources,
-  type Database,
-} from '@rustronaut/db';
-import { createLogger } from '@rustronaut/observability';
+import { auditEvents, configVersions, gateways, newId, organizations, policies, resources } from '@rustronaut/db';
 import { createTestCa } from '@rustronaut/testkit';
 import { and, eq } from 'drizzle-orm';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { randomBytes, type webcrypto } from 'node:crypto';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startControlPlane, type TestControlPlane } from '../../test/control-plane.js';
 import { testDrivers } from '../../test/harness.js';
 import type { AdminContext } from '../context.js';
-import { createAdminContext } from '../create-context.js';
-import { agentRoutes } from '../modules/gateways/agent-routes.js';
 import { createGateway, deleteGateway, issueEnrolToken } from '../modules/gateways/service.js';
-import { registerErrorHandling } from '../plugins/errors.js';
 import { bumpConfigVersion } from './config-changes.js';
-import { startControlServer, type ControlServer } from './control-server.js';
+import type { ControlServer } from './control-server.js';
 import { EC_P256, x509 } from './x509.js';
 
 const SYSTEM = { actor: { type: 'system', id: null }, ip: '127.0.0.1' } as const;
@@ -66,46 +51,27 @@ function eventReader(body: AsyncIterable<Buffer>) {
 }
 
 describe.each(testDrivers())('[$name] control channel', (driver) => {
-  let database: Database;
-  let drop: () => Promise<void>;
+  let plane: TestControlPlane;
   let ctx: AdminContext;
   let clock = Date.now();
   let control: ControlServer;
-  let api: FastifyInstance;
   let apiUrl: string;
   let orgId: string;
   let otherOrgId: string;
 
   beforeAll(async () => {
-    const opened = await driver.open();
-    database = opened.database;
-    drop = () => opened.drop();
-    ctx = createAdminContext({
-      config: loadConfig({ env: { RUSTRONAUT_ADMIN_CONTROL_LISTEN: '127.0.0.1:0' } }),
-      logger: createLogger({ level: 'silent', format: 'json' }),
-      database,
-      masterKey: randomBytes(32),
-      version: '0.0.0-test',
+    plane = await startControlPlane(driver, {
       now: () => new Date(clock),
+      control: { pollMs: 100, keepaliveMs: 200 },
     });
+    ({ ctx, control, apiUrl } = plane);
     [orgId, otherOrgId] = [newId(), newId()];
     await ctx.db.insert(organizations).values([
       { id: orgId, name: 'Org', slug: `org-${orgId}` },
       { id: otherOrgId, name: 'Other', slug: `org-${otherOrgId}` },
     ]);
-    control = await startControlServer(ctx, { pollMs: 100, keepaliveMs: 200 });
-    api = Fastify();
-    api.setValidatorCompiler(validatorCompiler);
-    api.setSerializerCompiler(serializerCompiler);
-    registerErrorHandling(api);
-    await api.register(agentRoutes(ctx, control.url));
-    apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });
   });
-  afterAll(async () => {
-    await control.close();
-    await api.close();
-    await drop();
-  });
+  afterAll(() => plane.close());
 
   const enrolRaw = (body: string, contentType = 'application/json') =>
     request(`${apiUrl}/api/v1/agents/enrol`, { method: 'POST', body, headers: { 'content-type': contentType } });

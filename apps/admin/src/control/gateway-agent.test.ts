@@ -1,109 +1,73 @@
 // The admin's control plane with a real gateway process (the built `rustronaut gateway --admin`): enrolment, a
 // resource change proxied within 1 s of its commit, and fail-static serving while the admin is down.
-import { loadConfig } from '@rustronaut/config';
-import { gateways, newId, organizations, resources, type Database } from '@rustronaut/db';
-import { createLogger } from '@rustronaut/observability';
-import { makeTempDir, startHttpUpstream, type HttpUpstream, type TempDir } from '@rustronaut/testkit';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
+import { gateways, newId, organizations, resources } from '@rustronaut/db';
+import {
+  freePorts,
+  makeTempDir,
+  spawnNode,
+  startHttpUpstream,
+  type HttpUpstream,
+  type NodeProcess,
+  type TempDir,
+} from '@rustronaut/testkit';
+import type { ChildProcess } from 'node:child_process';
 import { stat, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eq } from 'drizzle-orm';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startControlPlane, type TestControlPlane } from '../../test/control-plane.js';
 import { testDrivers } from '../../test/harness.js';
 import type { AdminContext } from '../context.js';
-import { createAdminContext } from '../create-context.js';
-import { agentRoutes } from '../modules/gateways/agent-routes.js';
 import { createGateway } from '../modules/gateways/service.js';
-import { registerErrorHandling } from '../plugins/errors.js';
 import { bumpConfigVersion } from './config-changes.js';
-import { startControlServer, type ControlServer } from './control-server.js';
 
 const CLI = fileURLToPath(new URL('../../../cli/dist/main.js', import.meta.url));
 
-async function freePort(): Promise<number> {
-  const s = createServer().listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
 describe.each(testDrivers())('[$name] a gateway process managed by the admin', (driver) => {
-  let database: Database;
-  let drop: () => Promise<void>;
+  let plane: TestControlPlane;
   let ctx: AdminContext;
-  let control: ControlServer;
-  let api: FastifyInstance;
-  let apiUrl: string;
   let orgId: string;
   let upstream: HttpUpstream;
   let tmp: TempDir;
   const children: ChildProcess[] = [];
 
   beforeAll(async () => {
-    const opened = await driver.open();
-    database = opened.database;
-    drop = () => opened.drop();
-    ctx = createAdminContext({
-      config: loadConfig({ env: { RUSTRONAUT_ADMIN_CONTROL_LISTEN: '127.0.0.1:0' } }),
-      logger: createLogger({ level: 'silent', format: 'json' }),
-      database,
-      masterKey: randomBytes(32),
-      version: '0.0.0-test',
-    });
+    plane = await startControlPlane(driver);
+    ctx = plane.ctx;
     orgId = newId();
     await ctx.db.insert(organizations).values({ id: orgId, name: 'Org', slug: `org-${orgId}` });
-    control = await startControlServer(ctx);
-    api = Fastify();
-    api.setValidatorCompiler(validatorCompiler);
-    api.setSerializerCompiler(serializerCompiler);
-    registerErrorHandling(api);
-    await api.register(agentRoutes(ctx, control.url));
-    apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });
     upstream = await startHttpUpstream({ name: 'private-app' });
     tmp = await makeTempDir('rustronaut-agent-e2e-');
   });
   afterAll(async () => {
     for (const child of children) child.kill('SIGKILL');
-    await control.close();
-    await api.close();
+    await plane.close();
     await upstream.close();
-    await drop();
     await tmp.remove();
   });
 
   /** Runs `rustronaut gateway --admin` as a process; resolves once its ops listener answers. */
-  async function gatewayProcess(ports: { http: number; ops: number }, args: string[]) {
-    const child = spawn(process.execPath, [CLI, 'gateway', '--admin', apiUrl, ...args], {
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        RUSTRONAUT_DATA_DIR: join(tmp.path, 'data'),
-        RUSTRONAUT_GATEWAY_HTTP_LISTEN: `127.0.0.1:${String(ports.http)}`,
-        RUSTRONAUT_GATEWAY_OPS_LISTEN: `127.0.0.1:${String(ports.ops)}`,
-        RUSTRONAUT_LOG_FORMAT: 'json',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  async function gatewayProcess(ports: { http: number; ops: number }, args: string[]): Promise<NodeProcess> {
+    const gateway = spawnNode(CLI, ['gateway', '--admin', plane.apiUrl, ...args], {
+      RUSTRONAUT_DATA_DIR: join(tmp.path, 'data'),
+      RUSTRONAUT_GATEWAY_HTTP_LISTEN: `127.0.0.1:${String(ports.http)}`,
+      RUSTRONAUT_GATEWAY_OPS_LISTEN: `127.0.0.1:${String(ports.ops)}`,
+      RUSTRONAUT_LOG_FORMAT: 'json',
     });
+    const { child } = gateway;
     children.push(child);
-    let output = '';
-    child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     await vi.waitFor(
       async () => {
-        if (child.exitCode !== null) throw new Error(`the gateway exited ${String(child.exitCode)}:\n${output}`);
+        if (child.exitCode !== null) {
+          throw new Error(`the gateway exited ${String(child.exitCode)}:\n${gateway.output()}`);
+        }
         await request(`http://127.0.0.1:${String(ports.ops)}/healthz`).then((r) => r.body.dump());
       },
       { timeout: 15_000, interval: 100 },
     );
-    return { child, exited, output: () => output };
+    return gateway;
   }
   const get = async (port: number, host: string) => {
     const res = await request(`http://127.0.0.1:${String(port)}/hello`, { headers: { host } });
@@ -119,7 +83,8 @@ describe.each(testDrivers())('[$name] a gateway process managed by the admin', (
     const created = await createGateway(ctx, orgId, 'edge-e2e', { actor: { type: 'system', id: null }, ip: '' });
     const tokenFile = join(tmp.path, 'token');
     await writeFile(tokenFile, `${created.enrolToken}\n`, { mode: 0o600 });
-    const ports = { http: await freePort(), ops: await freePort() };
+    const [http = 0, ops = 0] = await freePorts(2);
+    const ports = { http, ops };
     const first = await gatewayProcess(ports, ['--enrol-token-file', tokenFile]);
     await vi.waitFor(async () => expect(await readyz(ports.ops)).toBe(200), { timeout: 10_000, interval: 50 });
     expect((await stat(join(tmp.path, 'data', 'gateway', 'key.pem'))).mode & 0o777).toBe(0o600);
@@ -153,8 +118,8 @@ describe.each(testDrivers())('[$name] a gateway process managed by the admin', (
     );
 
     // The admin goes away; the gateway restarts without it (and without a token) and serves the saved snapshot.
-    await control.close();
-    await api.close();
+    await plane.control.close();
+    await plane.api.close();
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
     expect(first.output()).toContain('enrolled with the admin');
