@@ -3,30 +3,14 @@ import { loadConfig } from '@rustronaut/config';
 import { createLogger } from '@rustronaut/observability';
 import { createPostgresTestDatabase, makeTempDir, requirePostgres, type TempDir } from '@rustronaut/testkit';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliIo } from './index.js';
+import { inProcessCli } from '../test/in-process-cli.js';
+import { runCli } from './index.js';
 
-/** One CLI run in this process, with captured output; `stop()` plays the part of SIGTERM. */
+/** One CLI run in this process, in the test's temporary directory: its exit code and its I/O. */
 function run(argv: string[], env: Record<string, string>) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  let stop: (signal: string) => void = () => undefined;
-  const stopped = new Promise<string>((resolve) => (stop = resolve));
-  const io: CliIo = {
-    stdout,
-    stderr,
-    env,
-    cwd: tmp.path,
-    waitForShutdown: () => stopped,
-    onReload: () => undefined,
-    armShutdownDeadline: () => undefined,
-  };
-  return { exit: runCli(argv, io), stop, out: () => out, err: () => err };
+  const cli = inProcessCli(env, tmp.path);
+  return { ...cli, exit: runCli(argv, cli.io) };
 }
 
 let tmp: TempDir;
@@ -44,18 +28,7 @@ async function seed(env: Record<string, string>): Promise<string> {
     RUSTRONAUT_ADMIN_EMAIL: 'owner@example.com',
     RUSTRONAUT_ADMIN_PASSWORD: PASSWORD,
   });
-  let url: string | undefined;
-  for (let i = 0; i < 600 && url === undefined; i++) {
-    const line = admin
-      .out()
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as { msg?: string; url?: string })
-      .find((l) => l.msg?.startsWith('admin API at'));
-    url = line?.url;
-    if (url === undefined) await new Promise((r) => setTimeout(r, 50));
-  }
-  if (url === undefined) throw new Error(`the admin did not start:\n${admin.out()}${admin.err()}`);
+  const url = String((await admin.logLine('admin API at'))['url']);
   const call = async (method: string, path: string, body: unknown, token?: string) => {
     const res = await fetch(`${url}${path}`, {
       method,

@@ -2,52 +2,13 @@ import { createPostgresTestDatabase, makeTempDir, requirePostgres, type TempDir 
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, VERSION, type CliIo } from './index.js';
+import { inProcessCli } from '../test/in-process-cli.js';
+import { runCli, VERSION } from './index.js';
 
-/** A CLI run in this process: captured output, and a stop() that plays the part of SIGTERM. */
-function harness(env: Record<string, string>) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  let stop: (signal: string) => void = () => undefined;
-  const stopped = new Promise<string>((resolve) => (stop = resolve));
-  let reload: () => void = () => undefined;
-  const io: CliIo = {
-    stdout,
-    stderr,
-    env,
-    cwd: tmp.path,
-    waitForShutdown: () => stopped,
-    onReload: (fn) => (reload = fn),
-    armShutdownDeadline: () => undefined,
-  };
-  return {
-    io,
-    stop,
-    reload: () => reload(),
-    out: () => out,
-    err: () => err,
-    /** Resolves with the first JSON log line whose `msg` starts with `msg`. */
-    async logLine(msg: string): Promise<Record<string, unknown>> {
-      for (let i = 0; i < 600; i++) {
-        const line = out
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l) as Record<string, unknown>)
-          .find((l) => String(l['msg']).startsWith(msg));
-        if (line) return line;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error(`no log line "${msg}" in:\n${out}${err}`);
-    },
-  };
-}
+/** I/O for CLI runs in this process, working in the test's temporary directory. */
+const harness = (env: Record<string, string>) => inProcessCli(env, tmp.path);
 
 let tmp: TempDir;
 beforeAll(async () => {
