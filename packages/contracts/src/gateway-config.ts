@@ -124,6 +124,139 @@ export const securityHeadersSchema = z
   })
   .describe('Security headers added to responses when the upstream did not set them.');
 
+/**
+ * Signature algorithms a route may accept for bearer tokens: asymmetric only. `none` and the HMAC family are not
+ * in the list, so a token signed with a public key used as an HMAC secret can never verify.
+ */
+export const JWT_ALGORITHMS = [
+  'EdDSA',
+  'Ed25519',
+  'ES256',
+  'ES384',
+  'ES512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+] as const;
+
+const jwtAlgorithmSchema = z.enum(JWT_ALGORITHMS, {
+  error: `expected one of ${JWT_ALGORITHMS.join(', ')} (none and HS* are never accepted)`,
+});
+
+/** Bearer-token (JWT) authentication of a route. */
+export const jwtAccessSchema = z
+  .strictObject({
+    jwksUrl: z
+      .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
+      .optional()
+      .describe(
+        "URL of the issuer's JWKS; fetched with a timeout, cached, refetched on an unknown `kid` (at most every 30 s). When a fetch fails the last good keys keep working.",
+      ),
+    publicKeyFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "PEM file with the issuer's public key (SPKI), or a JSON file with a JWKS; read at load and on reload.",
+      ),
+    issuer: z.string().min(1).max(1024).describe('Required `iss` claim.'),
+    audience: z
+      .union([z.string().min(1).max(1024), z.array(z.string().min(1).max(1024)).min(1).max(20)], {
+        error: 'expected a string or a list of strings',
+      })
+      .describe('Accepted `aud` value(s); the token must name one of them.'),
+    algorithms: z
+      .array(jwtAlgorithmSchema)
+      .min(1)
+      .max(JWT_ALGORITHMS.length)
+      .default(['EdDSA', 'ES256', 'RS256'])
+      .describe('Accepted signature algorithms (asymmetric only).'),
+  })
+  .refine((jwt) => (jwt.jwksUrl === undefined) !== (jwt.publicKeyFile === undefined), {
+    message: 'set exactly one of `jwksUrl` and `publicKeyFile`',
+    path: ['jwksUrl'],
+  })
+  .describe(
+    'Require `Authorization: Bearer <JWT>`; `exp`, `nbf`, `iss` and `aud` are checked with 60 s of clock skew.',
+  );
+
+/** Client-certificate (mTLS) authentication of a route. */
+export const mtlsAccessSchema = z
+  .strictObject({
+    caFile: z.string().min(1).describe('PEM file with the CA certificate(s) that client certificates must chain to.'),
+    required: z
+      .boolean()
+      .default(true)
+      .describe(
+        '`false`: a request without a certificate passes when `jwt` authenticates it (a certificate that is sent must still be valid).',
+      ),
+  })
+  .describe('Require a client certificate on the HTTPS listener, verified against `caFile`.');
+
+/** How a protected route authenticates: bearer tokens, client certificates, or both. */
+export const protectedAccessSchema = z
+  .strictObject({
+    jwt: jwtAccessSchema.optional(),
+    mtls: mtlsAccessSchema.optional(),
+    identityHeaders: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Also send plain `X-Rustronaut-User`, `-Email` and `-Roles` headers upstream (the signed `X-Rustronaut-Assertion` is always sent).',
+      ),
+  })
+  .refine((a) => a.jwt !== undefined || a.mtls !== undefined, {
+    message: 'a protected route needs `jwt`, `mtls`, or both',
+  })
+  .refine((a) => a.mtls?.required !== false || a.jwt !== undefined, {
+    message: '`required: false` needs `jwt` on the same route to authenticate requests without a certificate',
+    path: ['mtls', 'required'],
+  });
+
+type UnionIssue = { readonly input?: unknown; readonly errors?: ReadonlyArray<ReadonlyArray<z.core.$ZodIssue>> };
+
+/** Names the field inside `access` that failed: a union would otherwise only say "Invalid input". */
+function accessError(issue: UnionIssue): string {
+  const expected = 'expected `public`, or an object with `jwt` and/or `mtls`';
+  if (typeof issue.input !== 'object' || issue.input === null) return expected;
+  const objectIssues = issue.errors?.[1] ?? [];
+  const described = objectIssues.map((i) => {
+    const field = i.path.map(String).join('.');
+    const keys = i.code === 'unrecognized_keys' ? ` (${i.keys.join(', ')})` : '';
+    return `${field === '' ? '' : `${field}: `}${i.message}${keys}`;
+  });
+  return described.length > 0 ? described.join('; ') : expected;
+}
+
+/** Who may use a route. */
+export const routeAccessSchema = z
+  .union([z.literal('public'), protectedAccessSchema], { error: (issue) => accessError(issue as UnionIssue) })
+  .describe(
+    'Who may use the route: `public` (anyone), or an object with `jwt` and/or `mtls`. It must be written out: there is no implicit default.',
+  );
+
+/** Settings of the identity the gateway asserts to upstreams. */
+export const identitySchema = z
+  .strictObject({
+    issuer: z
+      .string()
+      .min(1)
+      .max(256)
+      .default('rustronaut-gateway')
+      .describe('`iss` of the `X-Rustronaut-Assertion` JWTs the gateway signs.'),
+    signingKeyFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'PEM file (PKCS#8) with the Ed25519 key that signs assertions. Without it the gateway makes a key at start; gateways behind one load balancer need the same file.',
+      ),
+  })
+  .describe('Signed identity sent to upstreams; the public keys are served at `/.well-known/rustronaut/jwks.json`.');
+
 /** One HTTP route. */
 export const httpRouteSchema = z
   .strictObject({
@@ -162,9 +295,7 @@ export const httpRouteSchema = z
       .boolean()
       .default(false)
       .describe('Send the client Host header upstream instead of the upstream host.'),
-    access: z
-      .enum(['public'])
-      .describe('Who may use the route. `public`: anyone. Identity-aware access (`protected`) arrives with policies.'),
+    access: routeAccessSchema,
   })
   .describe('An HTTP route: match, upstreams and behaviour.');
 
@@ -247,6 +378,7 @@ export const gatewayFileSchema = z
       .default([])
       .describe('HTTP routes; the most specific host, then the longest path prefix, wins.'),
     tcp: z.array(tcpRouteSchema).default([]).describe('TCP listeners.'),
+    identity: identitySchema.default({ issuer: 'rustronaut-gateway' }),
   })
   .describe('Standalone gateway configuration.');
 
@@ -254,6 +386,14 @@ export const gatewayFileSchema = z
 export type GatewayFileConfig = z.output<typeof gatewayFileSchema>;
 /** A parsed HTTP route. */
 export type HttpRouteConfig = z.output<typeof httpRouteSchema>;
+/** Parsed route access: `public`, or how a protected route authenticates. */
+export type RouteAccessConfig = z.output<typeof routeAccessSchema>;
+/** Parsed bearer-token settings of a route. */
+export type JwtAccessConfig = z.output<typeof jwtAccessSchema>;
+/** Parsed client-certificate settings of a route. */
+export type MtlsAccessConfig = z.output<typeof mtlsAccessSchema>;
+/** Parsed identity-assertion settings. */
+export type IdentityConfig = z.output<typeof identitySchema>;
 /** A parsed TCP listener. */
 export type TcpRouteConfig = z.output<typeof tcpRouteSchema>;
 /** A parsed HTTP upstream. */

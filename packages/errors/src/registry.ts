@@ -171,6 +171,21 @@ export const errors = {
     504,
     "The upstream did not send its response head within the route's `timeouts.responseHeaderMs`.",
   ),
+  gatewayUnauthenticated: defineError(
+    'ERR_GW_UNAUTHENTICATED',
+    401,
+    'The route needs a bearer token and the request had none, or its token is malformed, expired, not yet valid, for another audience or issuer, signed with a refused algorithm or an unknown key, or its signature does not verify; `WWW-Authenticate` says which (RFC 6750).',
+  ),
+  gatewayForbidden: defineError(
+    'ERR_GW_FORBIDDEN',
+    403,
+    'The route needs a client certificate from its CA (mTLS) and the connection presented none, one from another CA, an expired one, or came over plain HTTP.',
+  ),
+  gatewayAuthUnavailable: defineError(
+    'ERR_GW_AUTH_UNAVAILABLE',
+    503,
+    "The gateway has no keys to verify the route's bearer tokens: its JWKS has never been fetched successfully. The route stays closed until a fetch succeeds.",
+  ),
   gatewayNoRoute: defineError('ERR_GW_NO_ROUTE', 404, 'The gateway has no route for the requested host and path.'),
   policyInvalid: defineError(
     'ERR_POLICY_INVALID',
