@@ -1,0 +1,152 @@
+import type { RouteAccessConfig } from '@rustronaut/contracts';
+import { errors, type ErrorDefinition } from '@rustronaut/errors';
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import { bearerTokenOf } from './bearer-token.js';
+import {
+  checkClientCertificate,
+  loadClientCa,
+  type CertificateRefusal,
+  type ClientCaSet,
+} from './client-certificate.js';
+import { createIdentity, type Identity } from './identity.js';
+import { createJwtVerifier, type JwtOutcome, type JwtVerifier } from './jwt-verifier.js';
+import { createFileKeySource, type KeySource } from './key-source.js';
+
+/** What an access check decided. */
+export type AccessDecision =
+  | { readonly ok: true; readonly identity: Identity | undefined }
+  | {
+      readonly ok: false;
+      readonly def: Pick<ErrorDefinition, 'code' | 'status'>;
+      readonly detail: string;
+      readonly headers: OutgoingHttpHeaders | undefined;
+    };
+
+/** A route's access rule, compiled. */
+export interface RouteAccess {
+  /** `access: public`: no check, no identity, nothing to send upstream but the stripped headers. */
+  readonly isPublic: boolean;
+  /** Send plain `X-Rustronaut-User`, `-Email`, `-Roles` besides the assertion. */
+  readonly identityHeaders: boolean;
+  /** The CAs of an mTLS route, for the HTTPS listener's trust store. */
+  readonly clientCa: ClientCaSet | undefined;
+  /** Decides synchronously when the credentials were seen recently, otherwise with a promise. */
+  check(req: IncomingMessage): AccessDecision | Promise<AccessDecision>;
+  /** Starts loading remote keys, so the first request does not wait for them. */
+  prefetch(): void;
+}
+
+/** What compiling access rules needs from the gateway. */
+export interface AccessDeps {
+  /** The remote JWKS of a URL; the gateway keeps one per URL across reloads, so fetched keys survive them. */
+  keySourceFor(url: string): KeySource;
+}
+
+/** The access of a public route. */
+export const PUBLIC_ACCESS: RouteAccess = {
+  isPublic: true,
+  identityHeaders: false,
+  clientCa: undefined,
+  check: () => ({ ok: true, identity: undefined }),
+  prefetch: () => undefined,
+};
+
+// RFC 6750 section 3: no error code when the request carried no credentials, `invalid_token` otherwise.
+const CHALLENGE = 'Bearer realm="rustronaut"';
+const missingToken: AccessDecision = {
+  ok: false,
+  def: errors.gatewayUnauthenticated,
+  detail: 'this route needs Authorization: Bearer <token>',
+  headers: { 'www-authenticate': CHALLENGE },
+};
+const invalidToken = (detail: string): AccessDecision => ({
+  ok: false,
+  def: errors.gatewayUnauthenticated,
+  detail,
+  // error_description allows %x20-21 / %x23-5B / %x5D-7E (RFC 6750 section 3): no quote or backslash.
+  headers: {
+    'www-authenticate': `${CHALLENGE}, error="invalid_token", error_description="${detail.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '')}"`,
+  },
+});
+
+const CERTIFICATE_DETAIL: Readonly<Record<CertificateRefusal, string>> = {
+  'plain-http': 'this route needs HTTPS with a client certificate',
+  absent: 'this route needs a client certificate',
+  untrusted: 'the client certificate is not accepted for this route',
+};
+const certificateRefused = (reason: CertificateRefusal): AccessDecision => ({
+  ok: false,
+  def: errors.gatewayForbidden,
+  detail: CERTIFICATE_DETAIL[reason],
+  headers: undefined,
+});
+
+// The combined identity of a token and a certificate, kept so a connection's requests do not rebuild it.
+const combined = new WeakMap<Identity, { thumbprint: string | undefined; identity: Identity }>();
+const withCertificate = (user: Identity, certificate: Identity): Identity => {
+  const known = combined.get(user);
+  if (known !== undefined && known.thumbprint === certificate.certificateThumbprint) return known.identity;
+  const identity = createIdentity({ ...user, certificateThumbprint: certificate.certificateThumbprint });
+  combined.set(user, { thumbprint: certificate.certificateThumbprint, identity });
+  return identity;
+};
+
+const fromJwt = (outcome: JwtOutcome, certificate: Identity | undefined): AccessDecision => {
+  if (!outcome.ok) {
+    return outcome.unavailable
+      ? { ok: false, def: errors.gatewayAuthUnavailable, detail: outcome.detail, headers: { 'retry-after': '5' } }
+      : invalidToken(outcome.detail);
+  }
+  if (certificate === undefined) return { ok: true, identity: outcome.identity };
+  // Both checked: the token names the user, the certificate binds the request to the device (RFC 8705 `cnf`).
+  return { ok: true, identity: withCertificate(outcome.identity, certificate) };
+};
+
+/**
+ * Compiles a route's `access`. Files (`publicKeyFile`, `caFile`) are read here, once per load or reload, never
+ * per request; a file that cannot be used throws a TypeError naming `field`.
+ */
+export function compileRouteAccess(config: RouteAccessConfig, field: string, deps: AccessDeps): RouteAccess {
+  if (config === 'public') return PUBLIC_ACCESS;
+  const clientCa = config.mtls && loadClientCa(config.mtls.caFile, `${field}.mtls.caFile`);
+  const certificateRequired = config.mtls?.required ?? false;
+  let source: KeySource | undefined;
+  let verifier: JwtVerifier | undefined;
+  if (config.jwt !== undefined) {
+    const { jwt } = config;
+    source =
+      jwt.jwksUrl !== undefined
+        ? deps.keySourceFor(jwt.jwksUrl)
+        : createFileKeySource(jwt.publicKeyFile as string, `${field}.jwt.publicKeyFile`);
+    verifier = createJwtVerifier({
+      source,
+      issuer: jwt.issuer,
+      audience: jwt.audience,
+      algorithms: jwt.algorithms,
+    });
+  }
+  return {
+    isPublic: false,
+    identityHeaders: config.identityHeaders,
+    clientCa,
+    prefetch: () => source?.touch(),
+    check(req) {
+      let certificate: Identity | undefined;
+      if (clientCa !== undefined) {
+        const outcome = checkClientCertificate(req.socket, clientCa);
+        if (outcome.ok) certificate = outcome.identity;
+        // A certificate that was sent must be good even when it is optional; only its absence may pass.
+        else if (certificateRequired || outcome.reason === 'untrusted') return certificateRefused(outcome.reason);
+      }
+      if (verifier === undefined) {
+        // The schema makes a certificate required when there is no `jwt`; refuse anyway rather than let through.
+        return certificate === undefined ? certificateRefused('absent') : { ok: true, identity: certificate };
+      }
+      const bearer = bearerTokenOf(req.headers.authorization);
+      if (bearer.kind === 'missing') return missingToken;
+      if (bearer.kind === 'malformed') return invalidToken(bearer.reason);
+      const outcome = verifier.verify(bearer.token);
+      return outcome instanceof Promise ? outcome.then((o) => fromJwt(o, certificate)) : fromJwt(outcome, certificate);
+    },
+  };
+}
