@@ -7,6 +7,8 @@ import { createServer, type Server, type ServerOptions } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
+import { generateSigningKey } from './access/assertion-signer.js';
+import { createRemoteKeySource, type KeySource } from './access/key-source.js';
 import { answerClientError } from './client-error.js';
 import { emptyGatewayConfig, loadGatewayFile } from './file-config/load-gateway-file.js';
 import { createGatewayMetrics } from './gateway-metrics.js';
@@ -89,10 +91,28 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }
     return agent;
   };
+  // Remote JWKS by URL, kept across reloads so fetched keys survive them (fail static).
+  const keySources = new Map<string, KeySource>();
+  const keySourceFor = (url: string): KeySource => {
+    let source = keySources.get(url);
+    if (source === undefined) {
+      source = createRemoteKeySource({
+        url,
+        onError: (jwksUrl, err) =>
+          logger.warn({ jwksUrl, error: err.message }, 'cannot fetch the JWKS; keeping the keys it had, if any'),
+      });
+      keySources.set(url, source);
+    }
+    return source;
+  };
+  // The assertion key when the file names none: made once, so reloads keep it and upstreams' cached JWKS.
+  const signingKey = generateSigningKey();
   const compile = (source: GatewayFileConfig, version: number): Snapshot => {
     try {
       return compileSnapshot(source, version, {
         dispatcherFor,
+        keySourceFor,
+        signingKey,
         onAvailabilityChange: (route, member, available, reason) => {
           metrics.upstreamHealthy.set({ route, upstream: member.id }, available ? 1 : 0);
           logger[available ? 'info' : 'warn'](
@@ -143,7 +163,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     // A missing Host is answered by the proxy's own ERR_GW_BAD_HOST problem, not Node's bare 400.
     requireHostHeader: false,
   };
-  const instrument = (server: Server, listener: string, proto: 'http' | 'https') => {
+  const instrument = <S extends Server>(server: S, listener: string, proto: 'http' | 'https'): S => {
     server.on('upgrade', createUpgradeProxy({ snapshot: getSnapshot, proto, rateLimiter, metrics }));
     server.on('clientError', answerClientError);
     server.on('connection', (socket: Socket) => {
@@ -165,17 +185,25 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     );
   }
   let boundHttpsPort: number | undefined;
+  // mTLS: the HTTPS listener asks for a client certificate (without requiring one: routes decide) when the
+  // configuration it starts with has an mTLS route, and trusts the CAs of all of them; reloads update the CAs.
+  const certificates = httpsAddress && tls ? await loadCertificateFiles(tls.certificates) : [];
+  const requestClientCertificates = snapshot.clientCa.length > 0;
+  let clientCa = snapshot.clientCa;
+  let certificateStore = httpsCertificateStore(certificates, clientCa);
   const httpHandler = tls?.redirectHttp
     ? redirectToHttps(() => boundHttpsPort)
     : createHttpProxy({ snapshot: getSnapshot, proto: 'http', rateLimiter, metrics, accessLog });
   const http = instrument(createServer(serverOptions, httpHandler), 'http', 'http');
   const https =
-    httpsAddress && tls
+    httpsAddress && tls && certificateStore
       ? instrument(
           createHttpsServer(
             {
               ...serverOptions,
-              ...createHttpsServerOptions(createCertificateStore(await loadCertificateFiles(tls.certificates))),
+              ...createHttpsServerOptions(certificateStore),
+              SNICallback: (name, callback) => callback(null, certificateStore?.select(name)),
+              ...(requestClientCertificates ? { requestCert: true, rejectUnauthorized: false, ca: [...clientCa] } : {}),
             },
             createHttpProxy({ snapshot: getSnapshot, proto: 'https', rateLimiter, metrics, accessLog }),
           ),
@@ -244,6 +272,25 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const reloadOnce = async (read: () => Promise<GatewayFileConfig>, version: number): Promise<ReloadResult> => {
       try {
         const next = compile(await read(), version);
+        if (https && certificateStore && next.clientCa.join('\n') !== clientCa.join('\n')) {
+          if (!requestClientCertificates && next.clientCa.length > 0) {
+            logger.warn(
+              'mTLS routes were added: restart the gateway so the HTTPS listener asks for client certificates',
+            );
+          }
+          const store = httpsCertificateStore(certificates, next.clientCa);
+          const first = certificates[0];
+          if (store && first) {
+            https.setSecureContext({
+              cert: first.certPem,
+              key: first.keyPem,
+              minVersion: 'TLSv1.2',
+              ...(next.clientCa.length > 0 ? { ca: [...next.clientCa] } : {}),
+            });
+            certificateStore = store;
+            clientCa = next.clientCa;
+          }
+        }
         // TCP listeners whose settings changed restart; unchanged ones keep their connections.
         for (const [name, l] of tcpListeners) {
           const wanted = next.tcp.find((t) => t.name === name);
@@ -315,6 +362,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     await store.close();
     throw err;
   }
+}
+
+/** The HTTPS certificates with a client-certificate trust store, or undefined without an HTTPS listener. */
+function httpsCertificateStore(
+  certificates: Awaited<ReturnType<typeof loadCertificateFiles>>,
+  clientCa: readonly string[],
+) {
+  return certificates.length === 0 ? undefined : createCertificateStore(certificates, clientCa);
 }
 
 function address(text: string, field: string): ListenAddress;

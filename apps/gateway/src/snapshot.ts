@@ -1,5 +1,14 @@
 import type { GatewayFileConfig, HttpRouteConfig, TcpRouteConfig } from '@rustronaut/contracts';
+import type { KeyObject } from 'node:crypto';
 import type { Dispatcher } from 'undici';
+import {
+  createAssertionSigner,
+  generateSigningKey,
+  loadSigningKey,
+  type AssertionSigner,
+} from './access/assertion-signer.js';
+import { createRemoteKeySource, type KeySource } from './access/key-source.js';
+import { compileRouteAccess, type RouteAccess } from './access/route-access.js';
 import { compileTrustedProxies, type TrustedProxies } from './proxy/forwarding.js';
 import { compileCors, type CompiledCors } from './proxy/cors.js';
 import { securityHeaderList } from './proxy/security-headers.js';
@@ -29,6 +38,8 @@ export interface CompiledRoute {
   readonly securityHeaders: ReadonlyArray<readonly [string, string]>;
   /** Strict-Transport-Security value for HTTPS responses, when enabled. */
   readonly hsts: string | undefined;
+  /** Who may use the route, and how they authenticate. */
+  readonly access: RouteAccess;
 }
 
 /** One immutable, compiled gateway configuration; swapped atomically on reload. */
@@ -39,6 +50,10 @@ export interface Snapshot {
   readonly trusted: TrustedProxies;
   readonly tcp: readonly TcpRouteConfig[];
   readonly source: GatewayFileConfig;
+  /** Signs the identity assertions sent upstream and publishes their key. */
+  readonly signer: AssertionSigner;
+  /** PEM of every mTLS route's CAs, for the HTTPS listener's trust store; empty when no route uses mTLS. */
+  readonly clientCa: readonly string[];
 }
 
 /** What compiling needs from the running gateway. */
@@ -47,6 +62,10 @@ export interface CompileDeps {
   dispatcherFor(connectMs: number): Dispatcher;
   /** Told when an upstream enters or leaves rotation. */
   onAvailabilityChange(route: string, member: Upstream, available: boolean, reason: string): void;
+  /** The remote JWKS of a URL, kept across reloads; by default a new one per compilation. */
+  readonly keySourceFor?: (url: string) => KeySource;
+  /** The assertion key used when the file names none (`identity.signingKeyFile`); by default a new one. */
+  readonly signingKey?: KeyObject;
 }
 
 /**
@@ -61,7 +80,15 @@ export function compileSnapshot(source: GatewayFileConfig, version: number, deps
     names.add(r.name);
   }
   const hstsMaxAge = source.tls?.hstsMaxAgeSeconds ?? 31_536_000;
-  const routes = source.routes.map((config): CompiledRoute => {
+  const accessDeps = {
+    keySourceFor: deps.keySourceFor ?? ((url: string) => createRemoteKeySource({ url, onError: () => undefined })),
+  };
+  const routes = source.routes.map((config, index): CompiledRoute => {
+    const accessField = `routes[${String(index)}].access`;
+    if (config.access !== 'public' && config.access.mtls !== undefined && source.listen.https === undefined) {
+      throw new TypeError(`${accessField}.mtls: client certificates need the HTTPS listener (listen.https and tls)`);
+    }
+    const access = compileRouteAccess(config.access, accessField, accessDeps);
     const targets = new Map<string, UpstreamTarget>();
     const members = config.upstreams.map((u) => {
       const url = new URL(u.url);
@@ -91,8 +118,13 @@ export function compileSnapshot(source: GatewayFileConfig, version: number, deps
       cors: config.cors && compileCors(config.cors),
       securityHeaders: securityHeaderList(config.securityHeaders),
       hsts: config.securityHeaders.hsts ? `max-age=${String(hstsMaxAge)}` : undefined,
+      access,
     };
   });
+  const signingKey =
+    source.identity.signingKeyFile === undefined
+      ? (deps.signingKey ?? generateSigningKey())
+      : loadSigningKey(source.identity.signingKeyFile, 'identity.signingKeyFile');
   const table = compileRouteTable(
     routes.map((route) => ({ host: route.config.match.host, pathPrefix: route.config.match.pathPrefix, route })),
   );
@@ -103,12 +135,17 @@ export function compileSnapshot(source: GatewayFileConfig, version: number, deps
     trusted: compileTrustedProxies(source.trustedProxies),
     tcp: source.tcp,
     source,
+    signer: createAssertionSigner({ issuer: source.identity.issuer, key: signingKey }),
+    clientCa: [...new Set(routes.flatMap((r) => r.access.clientCa?.pem ?? []))],
   };
 }
 
-/** Starts the snapshot's health checks. */
+/** Starts the snapshot's health checks and the first fetch of remote keys. */
 export function activateSnapshot(snapshot: Snapshot): void {
-  for (const r of snapshot.routes) r.upstreams.start();
+  for (const r of snapshot.routes) {
+    r.upstreams.start();
+    r.access.prefetch();
+  }
 }
 
 /** Stops the snapshot's health checks; in-flight requests that hold its routes still finish. */

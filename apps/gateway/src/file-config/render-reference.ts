@@ -27,11 +27,14 @@ export function renderGatewayReference(): string {
       const def = node.default === undefined ? (required ? 'required' : '') : `\`${JSON.stringify(node.default)}\``;
       rows.push(`| \`${path}\` | ${typeName(node)} | ${def} | ${(node.description ?? '').replaceAll('|', '\\|')} |`);
     }
-    const child = isObject ? node : isObjectArray ? node.items : undefined;
-    if (child?.properties === undefined) return;
+    // A union (`access: public` or an object) lists the fields of its object alternatives under the same path.
+    const alternatives = node.anyOf?.filter((a) => a.type === 'object' && a.properties !== undefined) ?? [];
+    const children = isObject ? [node] : isObjectArray && node.items ? [node.items] : alternatives;
     const prefix = isObjectArray ? `${path}[]` : path;
-    for (const [key, value] of Object.entries(child.properties)) {
-      walk(value, prefix ? `${prefix}.${key}` : key, child.required?.includes(key) ?? false);
+    for (const child of children) {
+      for (const [key, value] of Object.entries(child.properties ?? {})) {
+        walk(value, prefix ? `${prefix}.${key}` : key, child.required?.includes(key) ?? false);
+      }
     }
   };
   walk(root, '', true);
@@ -39,6 +42,8 @@ export function renderGatewayReference(): string {
 }
 
 function typeName(node: JsonSchema): string {
+  if (node.const !== undefined)
+    return `\`${typeof node.const === 'string' ? node.const : JSON.stringify(node.const)}\``;
   if (node.enum) return node.enum.map((v) => `\`${String(v)}\``).join(' \\| ');
   if (node.anyOf) return [...new Set(node.anyOf.map(typeName))].join(' \\| ');
   if (node.type === 'array') return `list of ${node.items ? typeName(node.items) : 'any'}`;

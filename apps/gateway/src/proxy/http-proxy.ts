@@ -1,6 +1,10 @@
 import { errors } from '@rustronaut/errors';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
+import type { AssertionSigner } from '../access/assertion-signer.js';
+import type { AccessDecision } from '../access/route-access.js';
+import { clientScheme, identityHeaders, requestOrigin } from '../access/upstream-identity.js';
+import { answerJwks, isJwksRequest } from '../access/well-known.js';
 import { methodLabel, type GatewayMetrics } from '../gateway-metrics.js';
 import { rateLimitHeaders, type RateLimiter } from '../rate-limit/rate-limiter.js';
 import type { CompiledRoute, Snapshot } from '../snapshot.js';
@@ -10,7 +14,8 @@ import { corsPreflightHeaders, corsResponseHeaders } from './cors.js';
 import { connectionListed, isHopByHop } from './hop-by-hop.js';
 import { upstreamRequestHeaders } from './upstream-headers.js';
 import { sendProblem } from './problem.js';
-import { requestIdOf, routeRequest } from './request-context.js';
+import { requestIdOf, routeRequest, type Routed } from './request-context.js';
+import { normalizeHost } from '../routing/normalize-host.js';
 import { IDEMPOTENT_METHODS, isConnectFailure, upstreamFailure } from './upstream-errors.js';
 
 /** What the request handler needs from the gateway. */
@@ -168,7 +173,7 @@ export function createHttpProxy(deps: HttpProxyDeps): Handler {
     );
   };
 
-  const proceed = (x: Exchange, route: CompiledRoute, target: string, peer: string, trustedPeer: boolean) => {
+  const proceed = (x: Exchange, route: CompiledRoute, routed: RoutedOk, identity: readonly string[] | undefined) => {
     const member = route.upstreams.pick();
     if (member === undefined) {
       sendProblem(
@@ -181,14 +186,49 @@ export function createHttpProxy(deps: HttpProxyDeps): Handler {
       return;
     }
     const headers = upstreamRequestHeaders(x.req, {
-      peer,
-      trustedPeer,
+      peer: routed.peer,
+      trustedPeer: routed.trustedPeer,
       proto: deps.proto,
       host: x.host ?? '',
       requestId: x.requestId,
       preserveHost: route.config.preserveHost,
+      identity,
     });
-    forward(x, route, target, headers, member, false);
+    forward(x, route, routed.target, headers, member, false);
+  };
+
+  const decided = (x: Exchange, route: CompiledRoute, routed: RoutedOk, signer: AssertionSigner, d: AccessDecision) => {
+    // The client may have left while its token was being verified.
+    if (x.req.socket.destroyed) return;
+    if (!d.ok) {
+      sendProblem(x.req, x.res, d.def, d.detail, x.requestId, d.headers);
+      return;
+    }
+    const scheme = clientScheme(x.req.headers['x-forwarded-proto'], routed.trustedPeer, deps.proto);
+    const audience = requestOrigin(scheme, routed.host, x.req.headers.host);
+    proceed(
+      x,
+      route,
+      routed,
+      d.identity && identityHeaders(signer, d.identity, audience, route.access.identityHeaders),
+    );
+  };
+
+  /** Authenticates the request when the route is protected, then forwards it. */
+  const admit = (x: Exchange, route: CompiledRoute, routed: RoutedOk, signer: AssertionSigner) => {
+    if (route.access.isPublic) {
+      proceed(x, route, routed, undefined);
+      return;
+    }
+    const decision = route.access.check(x.req);
+    if (!(decision instanceof Promise)) {
+      decided(x, route, routed, signer, decision);
+      return;
+    }
+    decision.then(
+      (d) => decided(x, route, routed, signer, d),
+      () => sendProblem(x.req, x.res, errors.internal, 'internal error', x.requestId),
+    );
   };
 
   return (req, res) => {
@@ -204,7 +244,13 @@ export function createHttpProxy(deps: HttpProxyDeps): Handler {
       inFlight: undefined,
     };
     res.once('close', () => finish(x));
-    const routed = routeRequest(req, deps.snapshot());
+    const snapshot = deps.snapshot();
+    // The assertion keys are the gateway's own, published on every host before routing (upstreams fetch them).
+    if (isJwksRequest(req) && normalizeHost(req.headers.host) !== undefined) {
+      answerJwks(req, res, snapshot.signer, x.requestId);
+      return;
+    }
+    const routed = routeRequest(req, snapshot);
     x.client = routed.client;
     x.host = routed.host;
     if (!routed.ok) {
@@ -226,14 +272,14 @@ export function createHttpProxy(deps: HttpProxyDeps): Handler {
       return;
     }
     if (route.rateLimit === undefined) {
-      proceed(x, route, routed.target, routed.peer, routed.trustedPeer);
+      admit(x, route, routed, snapshot.signer);
       return;
     }
     const rule = route.rateLimit;
     deps.rateLimiter.check(route.name, routed.client, rule).then(
       (decision) => {
         if (decision.allowed) {
-          proceed(x, route, routed.target, routed.peer, routed.trustedPeer);
+          admit(x, route, routed, snapshot.signer);
           return;
         }
         metrics.rateLimited.inc({ route: route.name });
@@ -253,6 +299,8 @@ export function createHttpProxy(deps: HttpProxyDeps): Handler {
     );
   };
 }
+
+type RoutedOk = Routed & { readonly ok: true };
 
 const uncork = (res: ServerResponse) => res.uncork();
 

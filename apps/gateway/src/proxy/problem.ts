@@ -5,6 +5,7 @@ const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#
 
 const HEADINGS: Readonly<Record<number, string>> = {
   400: 'Bad request',
+  401: 'Sign-in required',
   403: 'Not allowed',
   404: 'No route for this address',
   408: 'Request timed out',

@@ -1,8 +1,10 @@
 import { errors, type ErrorDefinition } from '@rustronaut/errors';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
+import type { AccessDecision } from '../access/route-access.js';
+import { clientScheme, identityHeaders, requestOrigin } from '../access/upstream-identity.js';
 import { methodLabel, type GatewayMetrics } from '../gateway-metrics.js';
 import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 import type { Snapshot } from '../snapshot.js';
@@ -21,6 +23,8 @@ export interface UpgradeProxyDeps {
 
 const REASONS: Readonly<Record<number, string>> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   429: 'Too Many Requests',
   502: 'Bad Gateway',
@@ -33,12 +37,16 @@ function refuse(
   def: Pick<ErrorDefinition, 'code' | 'status'>,
   detail: string,
   requestId: string,
+  headers?: OutgoingHttpHeaders,
 ): void {
   const body = problemJson(def, detail, requestId);
+  let extra = '';
+  // Only the gateway's own header values reach here (WWW-Authenticate, Retry-After), never client input.
+  for (const name in headers) extra += `${name}: ${String(headers[name])}\r\n`;
   socket.end(
     `HTTP/1.1 ${String(def.status)} ${REASONS[def.status] ?? 'Error'}\r\n` +
       `content-type: application/problem+json\r\ncontent-length: ${String(Buffer.byteLength(body))}\r\n` +
-      `x-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
+      `${extra}x-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
   );
 }
 
@@ -58,14 +66,15 @@ export function createUpgradeProxy(deps: UpgradeProxyDeps) {
       refuse(socket, errors.gatewayBadRequest, 'only WebSocket upgrades are supported', requestId);
       return;
     }
-    const routed = routeRequest(req, deps.snapshot());
+    const snapshot = deps.snapshot();
+    const routed = routeRequest(req, snapshot);
     if (!routed.ok) {
       count(routed.def.status);
       refuse(socket, routed.def, routed.detail, requestId);
       return;
     }
     const { route } = routed;
-    const open = () => {
+    const open = (identity: readonly string[] | undefined) => {
       const member = route.upstreams.pick();
       if (member === undefined) {
         count(503, route.name);
@@ -114,6 +123,7 @@ export function createUpgradeProxy(deps: UpgradeProxyDeps) {
               host: routed.host,
               requestId,
               preserveHost: route.config.preserveHost,
+              identity,
             },
             url.host,
           ),
@@ -125,14 +135,45 @@ export function createUpgradeProxy(deps: UpgradeProxyDeps) {
         upstream.once('close', () => socket.destroy());
       });
     };
+    const decided = (d: AccessDecision) => {
+      if (socket.destroyed) return;
+      if (!d.ok) {
+        count(d.def.status, route.name);
+        refuse(socket, d.def, d.detail, requestId, d.headers);
+        return;
+      }
+      if (d.identity === undefined) {
+        open(undefined);
+        return;
+      }
+      // The audience is the http(s) origin: browsers send WebSocket handshakes with an http(s) Origin (RFC 6455).
+      const scheme = clientScheme(req.headers['x-forwarded-proto'], routed.trustedPeer, deps.proto);
+      const audience = requestOrigin(scheme, routed.host, req.headers.host);
+      open(identityHeaders(snapshot.signer, d.identity, audience, route.access.identityHeaders));
+    };
+    const admit = () => {
+      if (route.access.isPublic) {
+        open(undefined);
+        return;
+      }
+      const decision = route.access.check(req);
+      if (!(decision instanceof Promise)) {
+        decided(decision);
+        return;
+      }
+      decision.then(decided, () => {
+        count(500, route.name);
+        socket.destroy();
+      });
+    };
     if (route.rateLimit === undefined) {
-      open();
+      admit();
       return;
     }
     deps.rateLimiter.check(route.name, routed.client, route.rateLimit).then(
       (decision) => {
         if (decision.allowed) {
-          open();
+          admit();
           return;
         }
         deps.metrics.rateLimited.inc({ route: route.name });

@@ -42,13 +42,17 @@ const MIN_VERSION = 'TLSv1.2';
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
 
 /**
- * Builds one TLS context per certificate and indexes them by the names they serve. Checks every input up front:
+ * Builds one TLS context per certificate and indexes them by the names they serve; `clientCa` (PEM) is the trust
+ * store for client certificates, when some route uses mTLS. Checks every input up front:
  * an unparsable certificate or key, or a key that does not belong to the certificate, throws `ERR_CONFIG_INVALID`
  * naming the certificate. When several certificates serve one name, the first listed wins.
  */
-export function createCertificateStore(certs: readonly CertificateInput[]): CertificateStore {
+export function createCertificateStore(
+  certs: readonly CertificateInput[],
+  clientCa: readonly string[] = [],
+): CertificateStore {
   if (certs.length === 0) throw errors.configInvalid.create('TLS needs at least one certificate');
-  const entries = certs.map(loadEntry);
+  const entries = certs.map((input, index) => loadEntry(input, index, clientCa));
   const exact = new Map<string, SecureContext>();
   // Keyed by what follows `*.`: RFC 6125 section 6.4.3 lets the wildcard stand for exactly one whole label.
   const wildcard = new Map<string, SecureContext>();
@@ -78,7 +82,7 @@ export function createCertificateStore(certs: readonly CertificateInput[]): Cert
   };
 }
 
-function loadEntry(input: CertificateInput, index: number): CertificateEntry {
+function loadEntry(input: CertificateInput, index: number, clientCa: readonly string[]): CertificateEntry {
   let label = `certificate ${String(index)}${input.source === undefined ? '' : ` (${input.source})`}`;
   const fail = (reason: string, cause?: unknown): never => {
     throw errors.configInvalid.create(`TLS ${label}: ${reason}`, cause === undefined ? undefined : { cause });
@@ -100,7 +104,13 @@ function loadEntry(input: CertificateInput, index: number): CertificateEntry {
   }
   let context: SecureContext | undefined;
   try {
-    context = createSecureContext({ cert: input.certPem, key: input.keyPem, minVersion: MIN_VERSION });
+    context = createSecureContext({
+      cert: input.certPem,
+      key: input.keyPem,
+      minVersion: MIN_VERSION,
+      // The CAs client certificates are verified against (mTLS routes); each SNI context needs them.
+      ...(clientCa.length > 0 ? { ca: [...clientCa] } : {}),
+    });
   } catch (err) {
     fail(`cannot build a TLS context: ${(err as Error).message}`, err);
   }
