@@ -3,6 +3,7 @@
 // NOT met and writes the same as JSON to bench/gateway/results.json. Run it with `npm run bench:gateway` (it
 // builds first); it takes about three minutes. README.md beside this file says how to read it.
 import { execFile, spawn, spawnSync } from 'node:child_process';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { once } from 'node:events';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
@@ -20,6 +21,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = 2;
 const IPERF_SECONDS = 5;
 const HOST = 'bench.local';
+/** Host of the protected route: the same upstream behind a bearer token (EdDSA JWT, verified from a PEM key). */
+const PROTECTED_HOST = 'protected.local';
 const LARGE_BYTES = 1024 * 1024;
 const HELD_CONNECTIONS = 1000;
 /** The whole run is cut after this, whatever happens. */
@@ -30,6 +33,8 @@ const MB = 1e6;
 /** The issue's targets. */
 const TARGETS = {
   rpsVsNginx: 0.5,
+  protectedVsNginx: 0.45,
+  protectedVsPublic: 0.9,
   p50OverDirectMs: 0.25,
   rssIdleMB: 64,
   rssHeldMB: 100,
@@ -228,8 +233,23 @@ function startNginxProxy(port, upstreamPort) {
   );
 }
 
+/**
+ * The issuer of the protected route's tokens: an Ed25519 key whose public half the gateway reads from a PEM file,
+ * and one token (valid for an hour) that wrk sends on every request, as an API client reusing its token would.
+ */
+function createIssuer() {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const publicKeyFile = join(tmp, 'issuer.pem');
+  writeFileSync(publicKeyFile, publicKey.export({ type: 'spki', format: 'pem' }));
+  const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const input = `${b64({ alg: 'EdDSA', typ: 'JWT' })}.${b64({ iss: 'bench', aud: 'bench', sub: 'bench-user', iat: now, exp: now + 3600 })}`;
+  const token = `${input}.${sign(null, Buffer.from(input), privateKey).toString('base64url')}`;
+  return { publicKeyFile, token };
+}
+
 /** The gateway as users run it: `rustronaut gateway --config FILE`, JSON logs to /dev/null. */
-async function startGateway({ httpPort, opsPort, tcpPort, upstreamPort, iperfPort, accessLog }) {
+async function startGateway({ httpPort, opsPort, tcpPort, upstreamPort, iperfPort, accessLog, issuer }) {
   const file = join(tmp, 'gateway.yaml');
   const upstream = `[ { url: "http://127.0.0.1:${upstreamPort}" } ]`;
   writeFileSync(
@@ -241,6 +261,10 @@ routes:
     match: { host: ${HOST}, pathPrefix: / }
     upstreams: ${upstream}
     access: public
+  - name: protected
+    match: { host: ${PROTECTED_HOST}, pathPrefix: / }
+    upstreams: ${upstream}
+    access: { jwt: { publicKeyFile: "${issuer.publicKeyFile}", issuer: bench, audience: bench } }
   - name: any
     match: { host: "*", pathPrefix: / }
     upstreams: ${upstream}
@@ -293,8 +317,8 @@ function parseWrk(text) {
   };
 }
 
-async function wrk(port, path, connections, seconds) {
-  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-H', `Host: ${HOST}`];
+async function wrk(port, path, connections, seconds, headers = [`Host: ${HOST}`]) {
+  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', ...headers.flatMap((h) => ['-H', h])];
   const text = await run('wrk', [...args, `http://127.0.0.1:${port}${path}`], (seconds + 20) * 1000);
   const result = parseWrk(text);
   if (result.rps === undefined) throw new Error(`cannot read wrk's report:\n${text}`);
@@ -302,18 +326,38 @@ async function wrk(port, path, connections, seconds) {
 }
 
 function warmUp(target) {
-  return wrk(target.port, '/', 50, WARMUP_SECONDS);
+  return wrk(target.port, '/', 50, WARMUP_SECONDS, target.headers);
 }
 
 /** Small responses with 50 connections, then with 1 connection. */
 async function measureSmall(target) {
   const rows = [];
   for (const connections of [50, 1]) {
-    const result = await wrk(target.port, '/', connections, SECONDS);
+    const result = await wrk(target.port, '/', connections, SECONDS, target.headers);
     rows.push({ target: target.label, path: '/', connections, ...result });
     console.log(`  ${formatRow(rows.at(-1))}`);
   }
   return rows;
+}
+
+/** The protected route answers 200 with the token and 401 without it, or its figures would mean nothing. */
+async function checkProtected(target) {
+  const [host, authorization] = target.headers.map((h) => h.slice(h.indexOf(':') + 2));
+  // A raw request: fetch cannot set Host.
+  const answer = async (extra) =>
+    new Promise((resolve, reject) => {
+      const socket = connect(target.port, '127.0.0.1');
+      let text = '';
+      socket.on('data', (c) => (text += c.toString('latin1')));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0)));
+      socket.write(`GET / HTTP/1.1\r\nHost: ${host}\r\n${extra}Connection: close\r\n\r\n`);
+    });
+  const withToken = await answer(`Authorization: ${authorization}\r\n`);
+  const without = await answer('');
+  if (withToken !== 200 || without !== 401) {
+    throw new Error(`protected route answered ${withToken} with its token and ${without} without (want 200 and 401)`);
+  }
 }
 
 /** 1 MiB bodies with 8 connections; Gbit/s from requests/s x body size (wrk's Transfer/sec is rounded). */
@@ -451,6 +495,7 @@ function evaluate(results) {
     results.runs.find((r) => r.target === target && r.connections === connections && r.path === path);
   const gw50 = find('gateway', 50);
   const nginx50 = find('nginx proxy', 50);
+  const protected50 = find('gateway, protected route', 50);
   const gw1 = find('gateway', 1);
   const direct1 = find('direct upstream', 1);
   const gwLarge = find('gateway', 8, '/1m');
@@ -465,6 +510,18 @@ function evaluate(results) {
         unit: ' x',
         detail: nginx50 ? '' : ' (nginx not installed)',
       },
+    ),
+    check(
+      'protected route (bearer token), 50 connections: gateway / nginx requests/s',
+      nginx50 && protected50.rps / nginx50.rps,
+      TARGETS.protectedVsNginx,
+      { unit: ' x', detail: nginx50 ? '' : ' (nginx not installed)' },
+    ),
+    check(
+      'protected route / public route requests/s, 50 connections',
+      protected50.rps / gw50.rps,
+      TARGETS.protectedVsPublic,
+      { unit: ' x' },
     ),
     check('1 connection: gateway p50 - direct p50', gw1.p50Ms - direct1.p50Ms, TARGETS.p50OverDirectMs, {
       atMost: true,
@@ -527,6 +584,8 @@ function ratios(results) {
     'gateway / nginx req/s, 50 conns': ratio(rps('gateway', 50), rps('nginx proxy', 50)),
     'gateway / direct req/s, 50 conns': ratio(rps('gateway', 50), rps('direct upstream', 50)),
     'gateway / nginx req/s, 1 conn': ratio(rps('gateway', 1), rps('nginx proxy', 1)),
+    'protected route / nginx req/s, 50 conns': ratio(rps('gateway, protected route', 50), rps('nginx proxy', 50)),
+    'protected route / public route req/s, 50 conns': ratio(rps('gateway, protected route', 50), rps('gateway', 50)),
     'gateway (no access log) / gateway req/s, 50 conns': ratio(rps('gateway, access log off', 50), rps('gateway', 50)),
     'gateway / direct Gbit/s, 1 MiB bodies': ratio(gbps('gateway'), gbps('direct upstream')),
     'gateway / direct Gbit/s, TCP': ratio(tcp('iperf3 via gateway'), tcp('iperf3 direct')),
@@ -558,7 +617,9 @@ async function main() {
   results.upstream = upstream.kind === 'nginx' ? 'nginx (1 worker)' : 'Node http server (nginx not installed)';
   console.log(`upstream: ${results.upstream} on 127.0.0.1:${upstream.port}`);
   const proxy = withNginx ? await startNginxProxy(ports.nginx, ports.upstream) : undefined;
+  const issuer = createIssuer();
   const gatewayPorts = {
+    issuer,
     httpPort: ports.http,
     opsPort: ports.ops,
     tcpPort: ports.tcp,
@@ -572,11 +633,17 @@ async function main() {
     { label: 'direct upstream', port: upstream.port },
     ...(proxy ? [{ label: 'nginx proxy', port: proxy.port }] : []),
     gatewayTarget,
+    {
+      label: 'gateway, protected route',
+      port: gateway.port,
+      headers: [`Host: ${PROTECTED_HOST}`, `Authorization: Bearer ${issuer.token}`],
+    },
   ];
   console.log('small responses:');
   for (const target of targets) {
     await warmUp(target);
     if (target === gatewayTarget) results.memory.idleAfterWarmup = await measureIdleMemory(gateway, 'after warm-up');
+    if (target.label === 'gateway, protected route') await checkProtected(target);
     results.runs.push(...(await measureSmall(target)));
   }
   results.memory.idleAfterLoad = await measureIdleMemory(gateway, 'after the load runs');
