@@ -1,13 +1,14 @@
 import type { ApiKeyView } from '@rustronaut/contracts';
 import { apiKeys, newId, type DrizzleDatabase } from '@rustronaut/db';
 import { errors } from '@rustronaut/errors';
-import { and, asc, eq, gt, isNull } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import { recordAudit } from '../../audit/record-audit.js';
 import { generateApiKey } from '../../auth/api-key-format.js';
 import type { AdminContext } from '../../context.js';
 import { iso, isoOrNull } from '../../http/views.js';
 import type { Caller } from '../members/caller.js';
 import { checkPermissions, requireHeld } from '../roles/role-catalog.js';
+import { oneOfOrg, pageOfOrg } from '../org-rows.js';
 
 type ApiKeyRow = typeof apiKeys.$inferSelect;
 
@@ -34,22 +35,12 @@ export function apiKeyViewOf(row: ApiKeyRow): ApiKeyView {
 
 /** `limit + 1` keys of the org in id order after `after`, for `pageOf`. */
 export function listApiKeys(ctx: AdminContext, orgId: string, after: string | undefined, limit: number) {
-  return ctx.db
-    .select()
-    .from(apiKeys)
-    .where(and(eq(apiKeys.orgId, orgId), after === undefined ? undefined : gt(apiKeys.id, after)))
-    .orderBy(asc(apiKeys.id))
-    .limit(limit + 1);
+  return pageOfOrg(ctx.db, apiKeys, orgId, after, limit);
 }
 
 /** One key of the org; 404 when it does not exist or belongs to another org. */
-export async function getApiKey(db: DrizzleDatabase, orgId: string, apiKeyId: string): Promise<ApiKeyRow> {
-  const [row] = await db
-    .select()
-    .from(apiKeys)
-    .where(and(eq(apiKeys.orgId, orgId), eq(apiKeys.id, apiKeyId)));
-  if (row === undefined) throw errors.notFound.create('no such API key');
-  return row;
+export function getApiKey(db: DrizzleDatabase, orgId: string, apiKeyId: string): Promise<ApiKeyRow> {
+  return oneOfOrg(db, apiKeys, orgId, apiKeyId, () => errors.notFound.create('no such API key'));
 }
 
 /** Input of a new key. */

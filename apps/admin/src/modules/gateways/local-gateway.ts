@@ -1,7 +1,8 @@
 import { gateways, organizations } from '@rustronaut/db';
 import { and, asc, eq } from 'drizzle-orm';
 import type { AdminContext } from '../../context.js';
-import { createGateway, issueEnrolToken, type ChangeSource } from './service.js';
+import type { ChangeSource } from '../change-source.js';
+import { createGateway, issueEnrolToken } from './service.js';
 
 /** Name of the gateway that `rustronaut start` runs in the same process. */
 export const LOCAL_GATEWAY_NAME = 'local';

@@ -1,25 +1,16 @@
 import { gatewayCreateBody, gatewayTokenResponse, gatewayView } from '@rustronaut/contracts';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AdminContext } from '../../context.js';
 import { cursorId, pageOf, pageSchema, paginationQuery } from '../../http/pagination.js';
-import { auditActor, orgRoute, requireOrg } from '../../plugins/authorize.js';
-import {
-  createGateway,
-  deleteGateway,
-  gatewayViewOf,
-  getGateway,
-  issueEnrolToken,
-  listGateways,
-  type ChangeSource,
-} from './service.js';
+import { orgRoute, requireOrg } from '../../plugins/authorize.js';
+import { sourceOf } from '../change-source.js';
+import { createGateway, deleteGateway, gatewayViewOf, getGateway, issueEnrolToken, listGateways } from './service.js';
 
 const TAG = ['gateways'];
 const orgParams = z.strictObject({ orgId: z.uuid({ error: 'expected an id (UUID)' }) });
 const gatewayParams = orgParams.extend({ gatewayId: z.uuid({ error: 'expected an id (UUID)' }) });
-
-const sourceOf = (request: FastifyRequest): ChangeSource => ({ actor: auditActor(request), ip: request.ip });
 
 /**
  * `/api/v1/orgs/:orgId/gateways`: list, create (the answer carries the one-time enrolment token), show, delete,

@@ -1,19 +1,16 @@
 import type { GatewayView } from '@rustronaut/contracts';
 import { gateways, newId } from '@rustronaut/db';
 import { errors } from '@rustronaut/errors';
-import { and, asc, eq, gt } from 'drizzle-orm';
-import { recordAudit, type AuditActor } from '../../audit/record-audit.js';
+import { and, eq, gt } from 'drizzle-orm';
+import { recordAudit } from '../../audit/record-audit.js';
 import type { AdminContext } from '../../context.js';
 import { controlCa } from '../../control/control-ca.js';
+import { iso, isoOrNull } from '../../http/views.js';
+import type { ChangeSource } from '../change-source.js';
 import { hashEnrolToken, mintEnrolToken } from './enrol-token.js';
+import { ofOrg, oneOfOrg, pageOfOrg } from '../org-rows.js';
 
 type GatewayRow = typeof gateways.$inferSelect;
-
-/** Who asks, from where: for the audit event. */
-export interface ChangeSource {
-  readonly actor: AuditActor;
-  readonly ip: string;
-}
 
 /** A gateway and its new one-time token (shown once). */
 export interface GatewayWithToken {
@@ -22,8 +19,6 @@ export interface GatewayWithToken {
   readonly enrolTokenExpiresAt: string;
 }
 
-const iso = (d: Date | null) => (d === null ? null : d.toISOString());
-
 /** A gateway row as the API shows it: never the token hash or the certificate fingerprint. */
 export function gatewayViewOf(row: GatewayRow): GatewayView {
   return {
@@ -31,16 +26,16 @@ export function gatewayViewOf(row: GatewayRow): GatewayView {
     orgId: row.orgId,
     name: row.name,
     enrolled: row.certFingerprint !== null,
-    enrolledAt: iso(row.enrolledAt),
-    enrolTokenExpiresAt: row.enrolTokenHash === null ? null : iso(row.enrolTokenExpiresAt),
+    enrolledAt: isoOrNull(row.enrolledAt),
+    enrolTokenExpiresAt: row.enrolTokenHash === null ? null : isoOrNull(row.enrolTokenExpiresAt),
     certSerial: row.certSerial,
-    certExpiresAt: iso(row.certExpiresAt),
-    lastSeenAt: iso(row.lastSeenAt),
+    certExpiresAt: isoOrNull(row.certExpiresAt),
+    lastSeenAt: isoOrNull(row.lastSeenAt),
     agentVersion: row.agentVersion,
     configVersion: row.configVersion,
     status: row.status,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
+    createdAt: iso(row.createdAt),
+    updatedAt: iso(row.updatedAt),
   };
 }
 
@@ -48,22 +43,12 @@ const notFound = () => errors.notFound.create('no such gateway');
 
 /** A page of an org's gateways in id order, after `after`; `limit + 1` rows, for `pageOf`. */
 export function listGateways(ctx: AdminContext, orgId: string, after: string | undefined, limit: number) {
-  return ctx.db
-    .select()
-    .from(gateways)
-    .where(and(eq(gateways.orgId, orgId), after === undefined ? undefined : gt(gateways.id, after)))
-    .orderBy(asc(gateways.id))
-    .limit(limit + 1);
+  return pageOfOrg(ctx.db, gateways, orgId, after, limit);
 }
 
 /** One gateway of the org; 404 when it does not exist or belongs to another org. */
-export async function getGateway(ctx: AdminContext, orgId: string, gatewayId: string): Promise<GatewayRow> {
-  const [row] = await ctx.db
-    .select()
-    .from(gateways)
-    .where(and(eq(gateways.orgId, orgId), eq(gateways.id, gatewayId)));
-  if (row === undefined) throw notFound();
-  return row;
+export function getGateway(ctx: AdminContext, orgId: string, gatewayId: string): Promise<GatewayRow> {
+  return oneOfOrg(ctx.db, gateways, orgId, gatewayId, notFound);
 }
 
 /** Creates a gateway with a one-time enrolment token. */
@@ -116,7 +101,7 @@ export async function issueEnrolToken(
     const [updated] = await tx
       .update(gateways)
       .set({ enrolTokenHash: minted.hash, enrolTokenExpiresAt: minted.expiresAt, updatedAt: now })
-      .where(and(eq(gateways.orgId, orgId), eq(gateways.id, gatewayId)))
+      .where(ofOrg(gateways, orgId, gatewayId))
       .returning();
     if (updated === undefined) throw notFound();
     await recordAudit(tx, {
@@ -143,7 +128,7 @@ export async function deleteGateway(
   await ctx.db.transaction(async (tx) => {
     const [deleted] = await tx
       .delete(gateways)
-      .where(and(eq(gateways.orgId, orgId), eq(gateways.id, gatewayId)))
+      .where(ofOrg(gateways, orgId, gatewayId))
       .returning({ name: gateways.name });
     if (deleted === undefined) throw notFound();
     await recordAudit(tx, {

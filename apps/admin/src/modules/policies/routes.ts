@@ -7,19 +7,17 @@ import {
   policyView,
   updatePolicyRequest,
 } from '@rustronaut/contracts';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AdminContext } from '../../context.js';
 import { cursorId, pageOf, pageSchema, paginationQuery } from '../../http/pagination.js';
-import { auditActor, orgRoute, requireOrg } from '../../plugins/authorize.js';
-import type { ChangeSource } from '../resources/config-change.js';
+import { orgRoute, requireOrg } from '../../plugins/authorize.js';
+import { sourceOf } from '../change-source.js';
 import { explainRules } from './explain.js';
 import { createPolicy, deletePolicy, getPolicy, listPolicies, policyViewOf, updatePolicy } from './service.js';
 
 const TAG = ['policies'];
-
-const sourceOf = (request: FastifyRequest): ChangeSource => ({ actor: auditActor(request), ip: request.ip });
 
 /**
  * `/api/v1/orgs/:orgId/policies`: access policies (rules checked by the policy engine), and `explain`, which

@@ -1,12 +1,14 @@
 import type { CreatePolicyRequest, PolicyView, UpdatePolicyRequest } from '@rustronaut/contracts';
 import { newId, policies, resources } from '@rustronaut/db';
 import { errors } from '@rustronaut/errors';
-import { and, asc, count, eq, gt } from 'drizzle-orm';
+import { count, eq } from 'drizzle-orm';
 import { recordAudit } from '../../audit/record-audit.js';
 import type { AdminContext } from '../../context.js';
 import { iso } from '../../http/views.js';
-import { changeConfig, type ChangeSource } from '../resources/config-change.js';
+import type { ChangeSource } from '../change-source.js';
+import { changeConfig } from '../config-change.js';
 import { compileRules } from './compile-rules.js';
+import { ofOrg, oneOfOrg, pageOfOrg } from '../org-rows.js';
 
 type PolicyRow = typeof policies.$inferSelect;
 
@@ -27,22 +29,12 @@ const notFound = () => errors.notFound.create('no such policy');
 
 /** A page of an org's policies in id order, after `after`; `limit + 1` rows, for `pageOf`. */
 export function listPolicies(ctx: AdminContext, orgId: string, after: string | undefined, limit: number) {
-  return ctx.db
-    .select()
-    .from(policies)
-    .where(and(eq(policies.orgId, orgId), after === undefined ? undefined : gt(policies.id, after)))
-    .orderBy(asc(policies.id))
-    .limit(limit + 1);
+  return pageOfOrg(ctx.db, policies, orgId, after, limit);
 }
 
 /** One policy of the org; 404 when it does not exist or belongs to another org. */
-export async function getPolicy(ctx: AdminContext, orgId: string, policyId: string): Promise<PolicyRow> {
-  const [row] = await ctx.db
-    .select()
-    .from(policies)
-    .where(and(eq(policies.orgId, orgId), eq(policies.id, policyId)));
-  if (row === undefined) throw notFound();
-  return row;
+export function getPolicy(ctx: AdminContext, orgId: string, policyId: string): Promise<PolicyRow> {
+  return oneOfOrg(ctx.db, policies, orgId, policyId, notFound);
 }
 
 /** Creates a policy after compiling its rules; 409 when the name is taken in the org. */
@@ -87,7 +79,7 @@ export async function updatePolicy(
     const [row] = await tx
       .update(policies)
       .set({ ...given, updatedAt: ctx.now() })
-      .where(and(eq(policies.orgId, orgId), eq(policies.id, policyId)))
+      .where(ofOrg(policies, orgId, policyId))
       .returning();
     if (row === undefined) throw notFound();
     await recordAudit(tx, {
@@ -117,7 +109,7 @@ export async function deletePolicy(
     const [row] = await tx
       .select({ name: policies.name })
       .from(policies)
-      .where(and(eq(policies.orgId, orgId), eq(policies.id, policyId)))
+      .where(ofOrg(policies, orgId, policyId))
       .for('update');
     if (row === undefined) throw notFound();
     const [used] = await tx.select({ n: count() }).from(resources).where(eq(resources.policyId, policyId));

@@ -1,6 +1,6 @@
 import { policies, sites, type DrizzleDatabase } from '@rustronaut/db';
 import { errors } from '@rustronaut/errors';
-import { and, eq } from 'drizzle-orm';
+import { ofOrg } from '../org-rows.js';
 
 /** The policy and site a resource names (undefined: unchanged, null: none). */
 export interface ResourceLinks {
@@ -24,7 +24,7 @@ export async function checkLinks(tx: DrizzleDatabase, orgId: string, links: Reso
     const [found] = await tx
       .select({ id: policies.id })
       .from(policies)
-      .where(and(eq(policies.orgId, orgId), eq(policies.id, links.policyId)))
+      .where(ofOrg(policies, orgId, links.policyId))
       .for('key share');
     if (found === undefined) throw invalid('body.policyId', 'no such policy in this organisation');
   }
@@ -32,7 +32,7 @@ export async function checkLinks(tx: DrizzleDatabase, orgId: string, links: Reso
     const [found] = await tx
       .select({ id: sites.id })
       .from(sites)
-      .where(and(eq(sites.orgId, orgId), eq(sites.id, links.siteId)))
+      .where(ofOrg(sites, orgId, links.siteId))
       .for('key share');
     if (found === undefined) throw invalid('body.siteId', 'no such site in this organisation');
   }

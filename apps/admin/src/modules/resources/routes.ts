@@ -9,15 +9,14 @@ import {
   updateResourceRequest,
 } from '@rustronaut/contracts';
 import { policies } from '@rustronaut/db';
-import { and, eq } from 'drizzle-orm';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AdminContext } from '../../context.js';
 import { cursorId, pageOf, pageSchema, paginationQuery } from '../../http/pagination.js';
-import { auditActor, orgRoute, requireOrg } from '../../plugins/authorize.js';
+import { orgRoute, requireOrg } from '../../plugins/authorize.js';
+import { sourceOf } from '../change-source.js';
 import { explainRules } from '../policies/explain.js';
-import type { ChangeSource } from './config-change.js';
 import {
   createResource,
   deleteResource,
@@ -26,11 +25,10 @@ import {
   resourceViewOf,
   updateResource,
 } from './service.js';
+import { ofOrg } from '../org-rows.js';
 
 const TAG = ['resources'];
 const listQuery = paginationQuery.extend(resourceFilters);
-
-const sourceOf = (request: FastifyRequest): ChangeSource => ({ actor: auditActor(request), ip: request.ip });
 
 /**
  * `/api/v1/orgs/:orgId/resources`: published HTTP and TCP services. Every change bumps the org's config version
@@ -149,7 +147,7 @@ export function resourceRoutes(ctx: AdminContext) {
           const [policy] = await ctx.db
             .select({ rules: policies.rules })
             .from(policies)
-            .where(and(eq(policies.orgId, orgId), eq(policies.id, resource.policyId)));
+            .where(ofOrg(policies, orgId, resource.policyId));
           rules = policy?.rules ?? [];
         }
         return explainRules(rules, resource.options.public === true, request.body, ctx.now());

@@ -12,7 +12,9 @@ import { recordAudit } from '../../audit/record-audit.js';
 import type { AdminContext } from '../../context.js';
 import { iso } from '../../http/views.js';
 import { checkLinks } from './check-links.js';
-import { changeConfig, type ChangeSource } from './config-change.js';
+import type { ChangeSource } from '../change-source.js';
+import { changeConfig } from '../config-change.js';
+import { ofOrg, oneOfOrg } from '../org-rows.js';
 
 type ResourceRow = typeof resources.$inferSelect;
 type HttpView = Extract<ResourceView, { kind: 'http' }>;
@@ -83,13 +85,8 @@ export function listResources(ctx: AdminContext, orgId: string, query: ResourceQ
 const notFound = () => errors.notFound.create('no such resource');
 
 /** One resource of the org; 404 when it does not exist or belongs to another org. */
-export async function getResource(db: DrizzleDatabase, orgId: string, resourceId: string): Promise<ResourceRow> {
-  const [row] = await db
-    .select()
-    .from(resources)
-    .where(and(eq(resources.orgId, orgId), eq(resources.id, resourceId)));
-  if (row === undefined) throw notFound();
-  return row;
+export function getResource(db: DrizzleDatabase, orgId: string, resourceId: string): Promise<ResourceRow> {
+  return oneOfOrg(db, resources, orgId, resourceId, notFound);
 }
 
 /** The columns of a validated resource. */
@@ -181,7 +178,7 @@ export async function updateResource(
     const [current] = await tx
       .select()
       .from(resources)
-      .where(and(eq(resources.orgId, orgId), eq(resources.id, resourceId)))
+      .where(ofOrg(resources, orgId, resourceId))
       .for('update');
     if (current === undefined) throw notFound();
     const given = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
@@ -224,7 +221,7 @@ export async function deleteResource(
   await changeConfig(ctx, orgId, async (tx) => {
     const [row] = await tx
       .delete(resources)
-      .where(and(eq(resources.orgId, orgId), eq(resources.id, resourceId)))
+      .where(ofOrg(resources, orgId, resourceId))
       .returning({ name: resources.name });
     if (row === undefined) throw notFound();
     await recordAudit(tx, {

@@ -1,16 +1,14 @@
 import { createSiteRequest, orgParams, siteParams, siteView, updateSiteRequest } from '@rustronaut/contracts';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AdminContext } from '../../context.js';
 import { cursorId, pageOf, pageSchema, paginationQuery } from '../../http/pagination.js';
-import { auditActor, orgRoute, requireOrg } from '../../plugins/authorize.js';
-import type { ChangeSource } from '../resources/config-change.js';
+import { orgRoute, requireOrg } from '../../plugins/authorize.js';
+import { sourceOf } from '../change-source.js';
 import { createSite, deleteSite, getSite, listSites, siteViewOf, updateSite } from './service.js';
 
 const TAG = ['sites'];
-
-const sourceOf = (request: FastifyRequest): ChangeSource => ({ actor: auditActor(request), ip: request.ip });
 
 /**
  * `/api/v1/orgs/:orgId/sites`: places whose private services a connector reaches (enrolment of the connector

@@ -1,11 +1,13 @@
 import type { CreateSiteRequest, SiteView, UpdateSiteRequest } from '@rustronaut/contracts';
 import { newId, resources, sites } from '@rustronaut/db';
 import { errors } from '@rustronaut/errors';
-import { and, asc, count, eq, gt } from 'drizzle-orm';
+import { count, eq } from 'drizzle-orm';
 import { recordAudit } from '../../audit/record-audit.js';
 import type { AdminContext } from '../../context.js';
 import { iso, isoOrNull } from '../../http/views.js';
-import { changeConfig, type ChangeSource } from '../resources/config-change.js';
+import type { ChangeSource } from '../change-source.js';
+import { changeConfig } from '../config-change.js';
+import { ofOrg, oneOfOrg, pageOfOrg } from '../org-rows.js';
 
 type SiteRow = typeof sites.$inferSelect;
 
@@ -32,22 +34,12 @@ const notFound = () => errors.notFound.create('no such site');
 
 /** A page of an org's sites in id order, after `after`; `limit + 1` rows, for `pageOf`. */
 export function listSites(ctx: AdminContext, orgId: string, after: string | undefined, limit: number) {
-  return ctx.db
-    .select()
-    .from(sites)
-    .where(and(eq(sites.orgId, orgId), after === undefined ? undefined : gt(sites.id, after)))
-    .orderBy(asc(sites.id))
-    .limit(limit + 1);
+  return pageOfOrg(ctx.db, sites, orgId, after, limit);
 }
 
 /** One site of the org; 404 when it does not exist or belongs to another org. */
-export async function getSite(ctx: AdminContext, orgId: string, siteId: string): Promise<SiteRow> {
-  const [row] = await ctx.db
-    .select()
-    .from(sites)
-    .where(and(eq(sites.orgId, orgId), eq(sites.id, siteId)));
-  if (row === undefined) throw notFound();
-  return row;
+export function getSite(ctx: AdminContext, orgId: string, siteId: string): Promise<SiteRow> {
+  return oneOfOrg(ctx.db, sites, orgId, siteId, notFound);
 }
 
 /** Creates a site (not enrolled: no connector yet); 409 when the name is taken in the org. */
@@ -90,7 +82,7 @@ export async function updateSite(
     const [row] = await tx
       .update(sites)
       .set({ ...given, updatedAt: ctx.now() })
-      .where(and(eq(sites.orgId, orgId), eq(sites.id, siteId)))
+      .where(ofOrg(sites, orgId, siteId))
       .returning();
     if (row === undefined) throw notFound();
     await recordAudit(tx, {
@@ -120,7 +112,7 @@ export async function deleteSite(
     const [row] = await tx
       .select({ name: sites.name })
       .from(sites)
-      .where(and(eq(sites.orgId, orgId), eq(sites.id, siteId)))
+      .where(ofOrg(sites, orgId, siteId))
       .for('update');
     if (row === undefined) throw notFound();
     const [used] = await tx.select({ n: count() }).from(resources).where(eq(resources.siteId, siteId));

@@ -1,17 +1,11 @@
 import type { DrizzleDatabase } from '@rustronaut/db';
-import type { AuditActor } from '../../audit/record-audit.js';
-import type { AdminContext } from '../../context.js';
-import { bumpConfigVersion } from '../../control/config-changes.js';
-
-/** Who asks, from where: for the audit event of a change. */
-export interface ChangeSource {
-  readonly actor: AuditActor;
-  readonly ip: string;
-}
+import type { AdminContext } from '../context.js';
+import { bumpConfigVersion } from '../control/config-changes.js';
 
 /**
  * Runs `work` in a transaction that also bumps the org's config version, then tells the control channel once
- * the transaction has committed: for every change of something a gateway serves (resources, policies, sites).
+ * the transaction has committed: for every change of something a gateway serves (resources, policies, sites,
+ * memberships and roles).
  */
 export async function changeConfig<T>(
   ctx: AdminContext,
