@@ -1,6 +1,8 @@
 import { organizations, type DrizzleDatabase } from '@rustronaut/db';
 import { errors } from '@rustronaut/errors';
 import { eq } from 'drizzle-orm';
+import type { AdminContext } from '../../context.js';
+import { changeConfig } from '../config-change.js';
 
 /**
  * Locks the organisation's row until the transaction ends, so changes to its memberships and roles run one at a
@@ -14,4 +16,19 @@ export async function lockOrg(tx: DrizzleDatabase, orgId: string): Promise<void>
     .where(eq(organizations.id, orgId))
     .for('update');
   if (row === undefined) throw errors.notFound.create('no such organisation');
+}
+
+/**
+ * Runs `work` as a change of who may do what in the org: with the org locked first (`lockOrg`), in a transaction
+ * that bumps the config version, gateways told after the commit (`changeConfig`).
+ */
+export function changeAccess<T>(
+  ctx: AdminContext,
+  orgId: string,
+  work: (tx: DrizzleDatabase) => Promise<T>,
+): Promise<T> {
+  return changeConfig(ctx, orgId, async (tx) => {
+    await lockOrg(tx, orgId);
+    return work(tx);
+  });
 }

@@ -6,11 +6,10 @@ import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { recordAudit } from '../../audit/record-audit.js';
 import { hashPassword } from '../../auth/passwords.js';
 import type { AdminContext } from '../../context.js';
-import { bumpConfigVersion } from '../../control/config-changes.js';
 import { iso } from '../../http/views.js';
 import { grantOf, orgRoleCatalog, requireHeld, roleHolderCount } from '../roles/role-catalog.js';
 import type { Caller } from './caller.js';
-import { lockOrg } from './org-lock.js';
+import { changeAccess } from './org-lock.js';
 
 /** The built-in role an organisation always keeps at least one holder of. */
 const OWNER = 'owner';
@@ -99,8 +98,7 @@ export async function addMember(ctx: AdminContext, caller: Caller, input: NewMem
   const [existing] = await ctx.db.select({ id: users.id }).from(users).where(eq(users.email, input.email));
   const passwordHash =
     existing === undefined && input.password !== undefined ? await hashPassword(input.password) : undefined;
-  const row = await ctx.db.transaction(async (tx) => {
-    await lockOrg(tx, caller.orgId);
+  const row = await changeAccess(ctx, caller.orgId, async (tx) => {
     const granted = grantOf(roles, await orgRoleCatalog(tx, caller.orgId), 'body.roles');
     requireHeld(granted, caller.held, 'grant these roles');
     const [user] = await tx.select({ id: users.id }).from(users).where(eq(users.email, input.email));
@@ -138,10 +136,8 @@ export async function addMember(ctx: AdminContext, caller: Caller, input: NewMem
       ip: caller.ip,
       data: { email: input.email, roles, accountCreated: user === undefined },
     });
-    await bumpConfigVersion(tx, caller.orgId);
     return getMember(tx, caller.orgId, userId);
   });
-  ctx.changes.notify(caller.orgId);
   return memberViewOf(row);
 }
 
@@ -156,8 +152,7 @@ export async function updateMember(
   input: { roles: readonly string[] },
 ): Promise<MemberView> {
   const roles = [...new Set(input.roles)];
-  const row = await ctx.db.transaction(async (tx) => {
-    await lockOrg(tx, caller.orgId);
+  const row = await changeAccess(ctx, caller.orgId, async (tx) => {
     const member = await getMember(tx, caller.orgId, userId);
     const catalog = await orgRoleCatalog(tx, caller.orgId);
     const granted = grantOf(roles, catalog, 'body.roles');
@@ -177,10 +172,8 @@ export async function updateMember(
       ip: caller.ip,
       data: { roles, previousRoles: member.roles },
     });
-    await bumpConfigVersion(tx, caller.orgId);
     return getMember(tx, caller.orgId, userId);
   });
-  ctx.changes.notify(caller.orgId);
   return memberViewOf(row);
 }
 
@@ -189,8 +182,7 @@ export async function updateMember(
  * they created in the org: a key must not outlive its creator's access.
  */
 export async function removeMember(ctx: AdminContext, caller: Caller, userId: string): Promise<void> {
-  await ctx.db.transaction(async (tx) => {
-    await lockOrg(tx, caller.orgId);
+  await changeAccess(ctx, caller.orgId, async (tx) => {
     const member = await getMember(tx, caller.orgId, userId);
     const catalog = await orgRoleCatalog(tx, caller.orgId);
     requireHeld(permissionsOf(member.roles, catalog), caller.held, 'remove this member');
@@ -210,7 +202,5 @@ export async function removeMember(ctx: AdminContext, caller: Caller, userId: st
       ip: caller.ip,
       data: { email: member.email, roles: member.roles, apiKeysRevoked: revoked.map((key) => key.id) },
     });
-    await bumpConfigVersion(tx, caller.orgId);
   });
-  ctx.changes.notify(caller.orgId);
 }

@@ -5,11 +5,10 @@ import { BUILT_IN_ROLES, isPermission, type BuiltInRole } from '@rustronaut/poli
 import { and, asc, eq, gt } from 'drizzle-orm';
 import { recordAudit } from '../../audit/record-audit.js';
 import type { AdminContext } from '../../context.js';
-import { bumpConfigVersion } from '../../control/config-changes.js';
 import { cursorId } from '../../http/pagination.js';
 import { iso } from '../../http/views.js';
 import type { Caller } from '../members/caller.js';
-import { lockOrg } from '../members/org-lock.js';
+import { changeAccess } from '../members/org-lock.js';
 import { checkPermissions, isBuiltInRole, requireHeld, roleHolderCount } from './role-catalog.js';
 
 type RoleRow = typeof roles.$inferSelect;
@@ -102,8 +101,7 @@ export async function createRole(ctx: AdminContext, caller: Caller, input: RoleI
   if (isBuiltInRole(input.name)) throw errors.conflict.create(`"${input.name}" is a built-in role`);
   const permissions = checkPermissions(input.permissions, 'body.permissions');
   requireHeld(permissions, caller.held, 'create a role with these permissions');
-  const row = await ctx.db.transaction(async (tx) => {
-    await lockOrg(tx, caller.orgId);
+  const row = await changeAccess(ctx, caller.orgId, async (tx) => {
     const now = ctx.now();
     const [created] = await tx
       .insert(roles)
@@ -127,10 +125,8 @@ export async function createRole(ctx: AdminContext, caller: Caller, input: RoleI
       ip: caller.ip,
       data: { name: created.name, permissions },
     });
-    await bumpConfigVersion(tx, caller.orgId);
     return created;
   });
-  ctx.changes.notify(caller.orgId);
   return roleViewOf(row);
 }
 
@@ -150,8 +146,7 @@ export async function updateRole(
   }
   const permissions =
     input.permissions === undefined ? undefined : checkPermissions(input.permissions, 'body.permissions');
-  const row = await ctx.db.transaction(async (tx) => {
-    await lockOrg(tx, caller.orgId);
+  const row = await changeAccess(ctx, caller.orgId, async (tx) => {
     const current = await customRole(tx, caller.orgId, idOrName);
     requireHeld(current.permissions.filter(isPermission), caller.held, 'change a role with permissions you lack');
     if (permissions !== undefined) requireHeld(permissions, caller.held, 'give a role these permissions');
@@ -186,18 +181,15 @@ export async function updateRole(
         ...(input.description === undefined ? {} : { description: input.description }),
       },
     });
-    await bumpConfigVersion(tx, caller.orgId);
     return updated;
   });
-  ctx.changes.notify(caller.orgId);
   return roleViewOf(row);
 }
 
 /** Deletes a custom role that no member holds (409 while one does). */
 export async function deleteRole(ctx: AdminContext, caller: Caller, idOrName: string): Promise<void> {
   if (isBuiltInRole(idOrName)) throw fixed();
-  await ctx.db.transaction(async (tx) => {
-    await lockOrg(tx, caller.orgId);
+  await changeAccess(ctx, caller.orgId, async (tx) => {
     const current = await customRole(tx, caller.orgId, idOrName);
     const holders = await roleHolderCount(tx, caller.orgId, current.name);
     if (holders > 0) {
@@ -215,7 +207,5 @@ export async function deleteRole(ctx: AdminContext, caller: Caller, idOrName: st
       ip: caller.ip,
       data: { name: current.name, permissions: current.permissions },
     });
-    await bumpConfigVersion(tx, caller.orgId);
   });
-  ctx.changes.notify(caller.orgId);
 }
