@@ -19,7 +19,10 @@ export async function oneOfOrg<T extends OrgTable>(
   notFound: () => Error,
 ): Promise<T['$inferSelect']> {
   const from: PgTable = table;
-  const [row] = await db.select().from(from).where(ofOrg(table, orgId, id));
+  const [row] = await db
+    .select()
+    .from(from)
+    .where(ofOrg(table, orgId, id));
   if (row === undefined) throw notFound();
   return row;
 }
