@@ -50,6 +50,9 @@ export function createAssertionSigner(options: AssertionSignerOptions): Assertio
     JSON.stringify({ keys: [{ kty: 'OKP', crv: 'Ed25519', x, kid, alg: 'EdDSA', use: 'sig' }] }),
   );
   const cache = new Map<string, { token: string; exp: number }>();
+  // Fast path: the last assertion per identity object (verified tokens share one until their cache entry ends),
+  // which spares building the string key on every request of a client that keeps its token.
+  const last = new WeakMap<Identity, { audience: string; token: string; exp: number }>();
 
   return {
     issuer,
@@ -57,9 +60,14 @@ export function createAssertionSigner(options: AssertionSignerOptions): Assertio
     jwks,
     assertionFor(identity, audience) {
       const now = Math.floor(Date.now() / 1000);
+      const recent = last.get(identity);
+      if (recent !== undefined && recent.audience === audience && recent.exp - now > margin) return recent.token;
       const cacheKey = `${audience}\n${identity.cacheKey}`;
       const cached = cache.get(cacheKey);
-      if (cached !== undefined && cached.exp - now > margin) return cached.token;
+      if (cached !== undefined && cached.exp - now > margin) {
+        last.set(identity, { audience, token: cached.token, exp: cached.exp });
+        return cached.token;
+      }
       const exp = now + lifetime;
       const payload = b64({
         iss: issuer,
@@ -79,6 +87,7 @@ export function createAssertionSigner(options: AssertionSignerOptions): Assertio
       if (cached !== undefined) cache.delete(cacheKey);
       else if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
       cache.set(cacheKey, { token, exp });
+      last.set(identity, { audience, token, exp });
       return token;
     },
   };

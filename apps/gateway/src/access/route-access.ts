@@ -97,7 +97,8 @@ const fromJwt = (outcome: JwtOutcome, certificate: Identity | undefined): Access
       ? { ok: false, def: errors.gatewayAuthUnavailable, detail: outcome.detail, headers: { 'retry-after': '5' } }
       : invalidToken(outcome.detail);
   }
-  if (certificate === undefined) return { ok: true, identity: outcome.identity };
+  // The verifier's cached outcome has the decision's shape: no allocation per request.
+  if (certificate === undefined) return outcome;
   // Both checked: the token names the user, the certificate binds the request to the device (RFC 8705 `cnf`).
   return { ok: true, identity: withCertificate(outcome.identity, certificate) };
 };
