@@ -68,12 +68,13 @@ async function call(api: string, method: string, path: string, token?: string, b
   return { status: res.status, body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
-/** Requests `url` with a Host header until the gateway routes it (not 404), or throws after `deadlineMs`. */
+/** Requests `url` with a Host header until the gateway answers and routes it, or throws after `deadlineMs`. */
 async function waitForGateway(url: string, host: string, deadlineMs: number) {
   const until = Date.now() + deadlineMs;
   for (;;) {
-    const res = await rawGet(url, host);
-    if (res.status !== 404) return res;
+    // Refused while the gateway is still starting; 404 until the snapshot with the route arrives.
+    const res = await rawGet(url, host).catch(() => ({ status: 0 }));
+    if (res.status !== 404 && res.status !== 0) return res;
     if (Date.now() > until) throw new Error(`${host} was not routed within ${String(deadlineMs)} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
