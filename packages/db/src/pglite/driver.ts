@@ -8,13 +8,15 @@ import type { Database } from '../database.js';
 import { createDatabaseHandle } from '../database-handle.js';
 import { databaseUnavailable } from '../database-unavailable.js';
 import { migrationsFolder } from '../migrations-folder.js';
+import { lockDir } from './dir-lock.js';
 import * as schema from '../schema.js';
 
 /** Options of {@link openPglite}. */
 export interface PgliteOptions {
   /**
    * Directory PGlite keeps its files in; created (mode 0700) if missing. Undefined means an in-memory
-   * database that is gone on close, which is what tests use. One process at a time may open a directory.
+   * database that is gone on close, which is what tests use. One process at a time may open a directory: a
+   * lock file `<dataDir>.lock` holds its pid while it is open.
    */
   readonly dataDir?: string | undefined;
 }
@@ -38,10 +40,12 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
       });
     }
   }
+  const lock = dataDir === undefined ? undefined : await lockDir(dataDir);
   let client: PGlite;
   try {
     client = await PGlite.create(dataDir);
   } catch (err) {
+    await lock?.release();
     throw databaseUnavailable(target, err);
   }
   const db = drizzle({ client, schema });
@@ -50,6 +54,9 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
     db,
     target,
     migrate: () => migrate(db, { migrationsFolder }),
-    closeClient: () => client.close(),
+    closeClient: async () => {
+      await client.close();
+      await lock?.release();
+    },
   });
 }
