@@ -5,12 +5,15 @@ import {
   auditVerifyReport,
   orgParams,
 } from '@rustronaut/contracts';
+import { auditEvents } from '@rustronaut/db';
+import { eq, isNull } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { Readable } from 'node:stream';
 import { verifyAuditChains } from '../../audit/verify-audit.js';
 import type { AdminContext } from '../../context.js';
 import { cursorId, pageOf, pageSchema, paginationQuery } from '../../http/pagination.js';
+import { requireUser } from '../../plugins/authenticate.js';
 import { orgRoute, requireOrg } from '../../plugins/authorize.js';
 import { auditConditions, exportAuditEvents, listAuditEvents } from './service.js';
 import { auditEventViewOf } from './view.js';
@@ -42,6 +45,30 @@ export function auditRoutes(ctx: AdminContext) {
         const before = cursorId(cursor);
         const conditions = auditConditions(requireOrg(request).id, filters);
         const rows = await listAuditEvents(ctx.db, conditions, { limit, before });
+        return pageOf(rows, limit, auditEventViewOf);
+      },
+    );
+
+    r.get(
+      '/api/v1/me/audit',
+      {
+        schema: {
+          summary: 'My own account events (sign-ins, failed sign-ins, sessions, second factor), newest first',
+          tags: TAG,
+          querystring: paginationQuery,
+          response: { 200: pageSchema(auditEventView) },
+        },
+      },
+      async (request) => {
+        const { userId } = requireUser(request);
+        const { limit, cursor } = request.query;
+        // Events outside any org whose actor is this user (a failed sign-in of an existing account is too).
+        const conditions = [
+          isNull(auditEvents.orgId),
+          eq(auditEvents.actorType, 'user'),
+          eq(auditEvents.actorId, userId),
+        ];
+        const rows = await listAuditEvents(ctx.db, conditions, { limit, before: cursorId(cursor) });
         return pageOf(rows, limit, auditEventViewOf);
       },
     );

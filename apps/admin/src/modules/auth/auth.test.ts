@@ -68,6 +68,23 @@ describe.each(testDrivers())('[$name] authentication', (driver) => {
     t.advance(60_000);
   });
 
+  it("shows me my own account events, newest first, and nobody else's", async () => {
+    const email = 'history@example.com';
+    const id = await t.createUser(email);
+    await t.request('POST', '/api/v1/auth/login', loginBody(email, 'wrong password'));
+    t.advance(1000);
+    const token = await t.login(email, TEST_PASSWORD);
+    const page = await t.request('GET', '/api/v1/me/audit?limit=1', { token });
+    expect(page.status).toBe(200);
+    expect(page.body.items).toEqual([expect.objectContaining({ action: 'auth.login', actor: { type: 'user', id } })]);
+    const rest = await t.request('GET', `/api/v1/me/audit?cursor=${page.body.nextCursor as string}`, { token });
+    expect(rest.body.items).toEqual([expect.objectContaining({ action: 'auth.login.failed', actor: { type: 'user', id } })]);
+    expect(rest.body.nextCursor).toBeNull();
+    expect((await t.request('GET', '/api/v1/me/audit')).status).toBe(401);
+    expect((await t.request('GET', '/api/v1/me/audit?limit=0', { token })).status).toBe(400);
+    t.advance(60_000);
+  });
+
   it('answers 401 to requests without credentials, with broken ones, and with a tampered token', async () => {
     expect((await t.request('GET', '/api/v1/me')).body.code).toBe('ERR_UNAUTHENTICATED');
     for (const authorization of ['Basic abc', 'Bearer', 'Bearer not.a.jwt', 'Bearer rsk_short']) {
