@@ -78,7 +78,9 @@ describe.each(testDrivers())('[$name] authentication', (driver) => {
     expect(page.status).toBe(200);
     expect(page.body.items).toEqual([expect.objectContaining({ action: 'auth.login', actor: { type: 'user', id } })]);
     const rest = await t.request('GET', `/api/v1/me/audit?cursor=${page.body.nextCursor as string}`, { token });
-    expect(rest.body.items).toEqual([expect.objectContaining({ action: 'auth.login.failed', actor: { type: 'user', id } })]);
+    expect(rest.body.items).toEqual([
+      expect.objectContaining({ action: 'auth.login.failed', actor: { type: 'user', id } }),
+    ]);
     expect(rest.body.nextCursor).toBeNull();
     expect((await t.request('GET', '/api/v1/me/audit')).status).toBe(401);
     expect((await t.request('GET', '/api/v1/me/audit?limit=0', { token })).status).toBe(400);
