@@ -75,6 +75,13 @@ async function tokens(ctx: AdminContext, claims: AccessClaims, refreshToken: str
 export function authRoutes(ctx: AdminContext) {
   return (app: FastifyInstance): void => {
     const r = app.withTypeProvider<ZodTypeProvider>();
+    /** The signed-in user's row; 401 when the account has gone since the token was issued. */
+    const signedInUser = async (userId: string) => {
+      const [user] = await ctx.db.select().from(users).where(eq(users.id, userId)).limit(1);
+      if (user === undefined) throw errors.unauthenticated.create('the account no longer exists');
+      return user;
+    };
+
     r.get(
       '/.well-known/jwks.json',
       {
@@ -239,8 +246,7 @@ export function authRoutes(ctx: AdminContext) {
       { schema: { summary: 'The signed-in user and their organisations', tags: TAG, response: { 200: meResponse } } },
       async (request) => {
         const principal = requireUser(request);
-        const [user] = await ctx.db.select().from(users).where(eq(users.id, principal.userId)).limit(1);
-        if (user === undefined) throw errors.unauthenticated.create('the account no longer exists');
+        const user = await signedInUser(principal.userId);
         const orgs = await ctx.db
           .select({ orgId: organizations.id, orgName: organizations.name, roles: memberships.roles })
           .from(memberships)
@@ -264,8 +270,7 @@ export function authRoutes(ctx: AdminContext) {
       async (request) => {
         const principal = requireUser(request);
         const { name, currentPassword, newPassword } = request.body;
-        const [user] = await ctx.db.select().from(users).where(eq(users.id, principal.userId)).limit(1);
-        if (user === undefined) throw errors.unauthenticated.create('the account no longer exists');
+        const user = await signedInUser(principal.userId);
         if (newPassword !== undefined && !(await verifyPassword(user.passwordHash, currentPassword ?? ''))) {
           throw errors.validation.create('the current password is not correct', {
             details: { errors: [{ field: 'body.currentPassword', message: 'not correct' }] },
@@ -317,8 +322,7 @@ export function authRoutes(ctx: AdminContext) {
       },
       async (request) => {
         const principal = requireUser(request);
-        const [user] = await ctx.db.select().from(users).where(eq(users.id, principal.userId)).limit(1);
-        if (user === undefined) throw errors.unauthenticated.create('the account no longer exists');
+        const user = await signedInUser(principal.userId);
         if (user.totpEnabled) throw errors.conflict.create('a second factor is already on; turn it off first');
         const enrolment = newTotpSecret(user.email);
         await ctx.db
