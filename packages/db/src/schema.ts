@@ -312,6 +312,45 @@ export const configVersions = pgTable('config_versions', {
   version: bigint('version', { mode: 'number' }).notNull().default(0),
 });
 
+/**
+ * Per-org keys of the gateway access flow, sealed under the master key: the intent key (32 bytes, encrypts the
+ * redirect intents a gateway hands to the login page) and the assertion key (Ed25519 PKCS#8, signs the
+ * `X-Rustronaut-Assertion` of every gateway of the org, so their JWKS agree). Made on first use.
+ */
+export const orgAccessKeys = pgTable('org_access_keys', {
+  orgId: uuid('org_id')
+    .primaryKey()
+    .references(() => organizations.id, { onDelete: 'cascade' }),
+  intentKeyEnc: text('intent_key_enc').notNull(),
+  assertionKeyEnc: text('assertion_key_enc').notNull(),
+  createdAt: createdAt(),
+});
+
+/**
+ * One-time codes that carry a signed-in browser from the login page back to a resource's origin, where the
+ * gateway redeems the code over its control channel for a session cookie. Stored hashed; single use; short-lived.
+ */
+export const accessCodes = pgTable(
+  'access_codes',
+  {
+    codeHash: text('code_hash').primaryKey(),
+    orgId: orgId(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    resourceId: uuid('resource_id')
+      .notNull()
+      .references(() => resources.id, { onDelete: 'cascade' }),
+    /** `scheme://host[:port]` the code is valid for. */
+    origin: text('origin').notNull(),
+    /** Path and query to return to on that origin (always starts with a single `/`). */
+    returnPath: text('return_path').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+  },
+  (t) => [index('access_codes_expires_idx').on(t.expiresAt)],
+);
+
 /** Head of each audit hash chain (`chain` = org id, or `instance` for events outside any org). */
 export const auditChains = pgTable('audit_chains', {
   chain: text('chain').primaryKey(),
