@@ -237,6 +237,16 @@ export const errors = {
     422,
     'The WireGuard configuration is too large for a QR code (usually too many AllowedIPs); download the configuration file instead.',
   ),
+  wgBackendUnavailable: defineError(
+    'ERR_WG_BACKEND_UNAVAILABLE',
+    503,
+    'No WireGuard backend can run on this host; `details.missing` lists what is missing (root or CAP_NET_ADMIN, `/dev/net/tun`, `wireguard-go`, the kernel module and `wg`, `ip`).',
+  ),
+  wgCommandFailed: defineError(
+    'ERR_WG_COMMAND_FAILED',
+    500,
+    'A command managing a WireGuard interface (`ip`, `wg`, `wireguard-go`) failed or the device did not come up; the message names the command and its error output.',
+  ),
 } as const satisfies Record<string, ErrorDefinition>;
 
 /** Every registered code, in registry order. */

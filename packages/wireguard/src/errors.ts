@@ -11,4 +11,6 @@ export const wireguardErrors = {
   uapiUnavailable: errors.wgUapiUnavailable,
   poolExhausted: errors.wgPoolExhausted,
   qrTooLarge: errors.wgQrTooLarge,
+  backendUnavailable: errors.wgBackendUnavailable,
+  commandFailed: errors.wgCommandFailed,
 } as const;

@@ -1,3 +1,19 @@
+export { probeBackend } from './backend/probe.js';
+export type {
+  ApplyResult,
+  BackendEvent,
+  BackendKind,
+  BackendOptions,
+  BackendProbe,
+  DesiredDevice,
+  DesiredPeer,
+  InterfaceSpec,
+  PeerStats,
+  PeerStatsTracker,
+  PrivateKeySource,
+  ProbeOptions,
+  WireGuardBackend,
+} from './backend/types.js';
 export { wireguardErrors } from './errors.js';
 export { readKeyFile, readKeyFromStream } from './key-input.js';
 export {
