@@ -1,4 +1,5 @@
 export { probeBackend } from './backend/probe.js';
+export { reconcile, type DeviceControl } from './backend/reconcile.js';
 export type {
   ApplyResult,
   BackendEvent,

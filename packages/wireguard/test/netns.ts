@@ -117,6 +117,25 @@ export function createTestNamespace(): TestNamespace {
   };
 }
 
+/**
+ * Joins two test namespaces with a veth pair (unique names; deleted with either namespace), addresses `192.0.2.1/24`
+ * in `a` and `192.0.2.2/24` in `b` (RFC 5737 TEST-NET-1), both up, loopbacks up too.
+ */
+export function linkNamespaces(a: TestNamespace, b: TestNamespace): { readonly a: string; readonly b: string } {
+  const left = `rva${a.suffix}`;
+  const right = `rvb${a.suffix}`;
+  execFileSync('ip', ['link', 'add', left, 'netns', a.name, 'type', 'veth', 'peer', 'name', right, 'netns', b.name]);
+  for (const [namespace, iface, address] of [
+    [a, left, '192.0.2.1/24'],
+    [b, right, '192.0.2.2/24'],
+  ] as const) {
+    execFileSync('ip', ['-n', namespace.name, 'address', 'add', address, 'dev', iface]);
+    execFileSync('ip', ['-n', namespace.name, 'link', 'set', iface, 'up']);
+    execFileSync('ip', ['-n', namespace.name, 'link', 'set', 'lo', 'up']);
+  }
+  return { a: '192.0.2.1', b: '192.0.2.2' };
+}
+
 // SIGTERM, then SIGKILL if the process has not exited within 5 s.
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
