@@ -1,3 +1,4 @@
+export { createBackend } from './backend/create-backend.js';
 export { probeBackend } from './backend/probe.js';
 export { reconcile, type DeviceControl } from './backend/reconcile.js';
 export type {
@@ -15,6 +16,7 @@ export type {
   ProbeOptions,
   WireGuardBackend,
 } from './backend/types.js';
+export type { WireguardGoBackend } from './backend/wireguard-go.js';
 export { wireguardErrors } from './errors.js';
 export { readKeyFile, readKeyFromStream } from './key-input.js';
 export {
