@@ -6,6 +6,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import { randomUUID } from 'node:crypto';
 import type { AdminContext } from './context.js';
 import { controlUrlOf } from './control/control-url.js';
+import { accessRoutes } from './modules/access/routes.js';
 import { auditRoutes } from './modules/audit/routes.js';
 import { authRoutes } from './modules/auth/routes.js';
 import { apiKeyRoutes } from './modules/api-keys/routes.js';
@@ -89,6 +90,7 @@ export function buildApp(ctx: AdminContext, options: BuildAppOptions = {}): Fast
   registerAuthentication(app, ctx);
   void app.register(systemRoutes({ version: ctx.version, database: ctx.database }));
   void app.register(authRoutes(ctx));
+  void app.register(accessRoutes(ctx));
   void app.register(orgRoutes(ctx));
   void app.register(resourceRoutes(ctx));
   void app.register(policyRoutes(ctx));

@@ -76,8 +76,10 @@ export async function startAdmin(options: AdminOptions): Promise<RunningAdmin> {
     throw err;
   }
   let control: ControlServer;
+  // The API's own URL once it listens (its port may be 0 in the config): gateways send browsers there to sign in.
+  let adminUrl = `http://localhost:${String(config.admin.listen.port)}`;
   try {
-    control = await startControlServer(ctx);
+    control = await startControlServer(ctx, { adminUrl: () => config.admin.publicUrl ?? adminUrl });
   } catch (err) {
     await database.close();
     throw explainListenError(err as Error, 'admin.controlListen', config.admin.controlListen);
@@ -97,6 +99,7 @@ export async function startAdmin(options: AdminOptions): Promise<RunningAdmin> {
   }
   const bound = app.server.address() as AddressInfo;
   const url = `http://${formatListenAddress({ host: host || 'localhost', port: bound.port })}`;
+  adminUrl = url;
   if (setupToken !== undefined) {
     const setupLink = `${config.admin.publicUrl ?? url}/setup?token=${setupToken}`;
     logger.warn(

@@ -1,4 +1,4 @@
-import type { GatewayFileConfig, TcpRouteConfig } from '@rustronaut/contracts';
+import type { GatewayFileConfig, SnapshotAccess, TcpRouteConfig } from '@rustronaut/contracts';
 import { parseListenAddress, type Config, type ListenAddress } from '@rustronaut/config';
 import { errors, isAppError } from '@rustronaut/errors';
 import type { Logger, Registry } from '@rustronaut/observability';
@@ -15,7 +15,9 @@ import { createGatewayMetrics } from './gateway-metrics.js';
 import { drain, listen } from './listen.js';
 import { createOpsServer } from './ops-server.js';
 import { createAccessLog } from './proxy/access-log.js';
-import { createHttpProxy } from './proxy/http-proxy.js';
+import type { RedeemCode } from './access/managed-access.js';
+import { compileOrgAccess } from './access/org-access.js';
+import { createHttpProxy, type AccessReport } from './proxy/http-proxy.js';
 import { createUpgradeProxy } from './proxy/upgrade-proxy.js';
 import { createMemoryStore } from './rate-limit/memory-store.js';
 import { createRateLimiter } from './rate-limit/rate-limiter.js';
@@ -37,6 +39,17 @@ export interface GatewayOptions {
   readonly watchFile?: boolean;
   /** Stay unready (`/readyz` 503) until the first {@link RunningGateway.applyConfig}: the admin sends the routes. */
   readonly awaitConfig?: boolean;
+  /** The control channel's access services, when an admin manages the gateway. */
+  readonly accessControl?: AccessControl;
+}
+
+/** What managed access needs from the control channel. */
+export interface AccessControl {
+  readonly orgId: string;
+  /** Trades a browser's one-time code for a session. */
+  readonly redeem: RedeemCode;
+  /** Takes an access decision for the admin's audit log (batched, off the request path). */
+  readonly report: (report: AccessReport) => void;
 }
 
 /** Outcome of a reload or an applied configuration. */
@@ -63,7 +76,7 @@ export interface RunningGateway {
    * Compiles `config` (a snapshot from the admin) and swaps it in atomically as `version`, like a reload: an
    * invalid one keeps the old configuration. Applies are serialized with reloads.
    */
-  applyConfig(config: GatewayFileConfig, version: number): Promise<ReloadResult>;
+  applyConfig(config: GatewayFileConfig, version: number, access?: SnapshotAccess): Promise<ReloadResult>;
   /** Stops being ready, drains listeners within `drainTimeoutMs`, and releases everything. */
   close(): Promise<void>;
 }
@@ -81,6 +94,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const logger = options.logger.child({ component: 'gateway' });
   const metrics = createGatewayMetrics(options.metrics);
   const accessLog = config.gateway.accessLog ? createAccessLog(logger) : undefined;
+  const reportAccess = options.accessControl?.report;
 
   const dispatchers = new Map<number, Agent>();
   const dispatcherFor = (connectMs: number): Dispatcher => {
@@ -107,12 +121,22 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   };
   // The assertion key when the file names none: made once, so reloads keep it and upstreams' cached JWKS.
   const signingKey = generateSigningKey();
-  const compile = (source: GatewayFileConfig, version: number): Snapshot => {
+  const compile = (source: GatewayFileConfig, version: number, access?: SnapshotAccess): Snapshot => {
     try {
+      const control = options.accessControl;
       return compileSnapshot(source, version, {
         dispatcherFor,
         keySourceFor,
         signingKey,
+        managed:
+          access === undefined || control === undefined
+            ? undefined
+            : {
+                org: compileOrgAccess(access, control.orgId, (policy, message) =>
+                  logger.error({ policy, error: message }, 'a policy does not compile: its routes admit nobody'),
+                ),
+                redeem: control.redeem,
+              },
         onAvailabilityChange: (route, member, available, reason) => {
           metrics.upstreamHealthy.set({ route, upstream: member.id }, available ? 1 : 0);
           logger[available ? 'info' : 'warn'](
@@ -193,7 +217,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   let certificateStore = httpsCertificateStore(certificates, clientCa);
   const httpHandler = tls?.redirectHttp
     ? redirectToHttps(() => boundHttpsPort)
-    : createHttpProxy({ snapshot: getSnapshot, proto: 'http', rateLimiter, metrics, accessLog });
+    : createHttpProxy({ snapshot: getSnapshot, proto: 'http', rateLimiter, metrics, accessLog, reportAccess });
   const http = instrument(createServer(serverOptions, httpHandler), 'http', 'http');
   const https =
     httpsAddress && tls && certificateStore
@@ -205,7 +229,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
               SNICallback: (name, callback) => callback(null, certificateStore?.select(name)),
               ...(requestClientCertificates ? { requestCert: true, rejectUnauthorized: false, ca: [...clientCa] } : {}),
             },
-            createHttpProxy({ snapshot: getSnapshot, proto: 'https', rateLimiter, metrics, accessLog }),
+            createHttpProxy({ snapshot: getSnapshot, proto: 'https', rateLimiter, metrics, accessLog, reportAccess }),
           ),
           'https',
           'https',
@@ -269,9 +293,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
     let reloading = Promise.resolve<ReloadResult>({ ok: true, version: 1 });
     let closing = false;
-    const reloadOnce = async (read: () => Promise<GatewayFileConfig>, version: number): Promise<ReloadResult> => {
+    const reloadOnce = async (
+      read: () => Promise<GatewayFileConfig>,
+      version: number,
+      access?: SnapshotAccess,
+    ): Promise<ReloadResult> => {
       try {
-        const next = compile(await read(), version);
+        const next = compile(await read(), version, access);
         if (https && certificateStore && next.clientCa.join('\n') !== clientCa.join('\n')) {
           if (!requestClientCertificates && next.clientCa.length > 0) {
             logger.warn(
@@ -319,8 +347,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     };
     // Reloads are serialized; a reload requested while one runs starts after it, reading the newest file.
     const reload = () => (reloading = reloading.then(() => reloadOnce(readSource, snapshot.version + 1)));
-    const applyConfig = (config: GatewayFileConfig, version: number) =>
-      (reloading = reloading.then(() => reloadOnce(() => Promise.resolve(config), version)));
+    const applyConfig = (config: GatewayFileConfig, version: number, access?: SnapshotAccess) =>
+      (reloading = reloading.then(() => reloadOnce(() => Promise.resolve(config), version, access)));
 
     let watcher: FSWatcher | undefined;
     if (options.file && options.watchFile) {

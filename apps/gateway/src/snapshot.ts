@@ -8,6 +8,8 @@ import {
   type AssertionSigner,
 } from './access/assertion-signer.js';
 import { createRemoteKeySource, type KeySource } from './access/key-source.js';
+import type { RedeemCode } from './access/managed-access.js';
+import type { OrgAccess } from './access/org-access.js';
 import { compileRouteAccess, type RouteAccess } from './access/route-access.js';
 import { compileTrustedProxies, type TrustedProxies } from './proxy/forwarding.js';
 import { compileCors, type CompiledCors } from './proxy/cors.js';
@@ -66,6 +68,8 @@ export interface CompileDeps {
   readonly keySourceFor?: (url: string) => KeySource;
   /** The assertion key used when the file names none (`identity.signingKeyFile`); by default a new one. */
   readonly signingKey?: KeyObject;
+  /** The org's access material and code exchange, for routes with `managed` access (from an admin). */
+  readonly managed?: { readonly org: OrgAccess; readonly redeem: RedeemCode } | undefined;
 }
 
 /**
@@ -82,13 +86,14 @@ export function compileSnapshot(source: GatewayFileConfig, version: number, deps
   const hstsMaxAge = source.tls?.hstsMaxAgeSeconds ?? 31_536_000;
   const accessDeps = {
     keySourceFor: deps.keySourceFor ?? ((url: string) => createRemoteKeySource({ url, onError: () => undefined })),
+    managed: deps.managed,
   };
   const routes = source.routes.map((config, index): CompiledRoute => {
     const accessField = `routes[${String(index)}].access`;
     if (config.access !== 'public' && config.access.mtls !== undefined && source.listen.https === undefined) {
       throw new TypeError(`${accessField}.mtls: client certificates need the HTTPS listener (listen.https and tls)`);
     }
-    const access = compileRouteAccess(config.access, accessField, accessDeps);
+    const access = compileRouteAccess(config.access, accessField, accessDeps, config.name);
     const targets = new Map<string, UpstreamTarget>();
     const members = config.upstreams.map((u) => {
       const url = new URL(u.url);
@@ -121,9 +126,10 @@ export function compileSnapshot(source: GatewayFileConfig, version: number, deps
       access,
     };
   });
+  // The org's key when an admin manages the gateway, so every gateway of the org signs with the same one.
   const signingKey =
     source.identity.signingKeyFile === undefined
-      ? (deps.signingKey ?? generateSigningKey())
+      ? (deps.managed?.org.assertionKey ?? deps.signingKey ?? generateSigningKey())
       : loadSigningKey(source.identity.signingKeyFile, 'identity.signingKeyFile');
   const table = compileRouteTable(
     routes.map((route) => ({ host: route.config.match.host, pathPrefix: route.config.match.pathPrefix, route })),

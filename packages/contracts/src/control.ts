@@ -72,12 +72,68 @@ export const enrolResponse = z
 /** Body of an enrolment response. */
 export type EnrolResponse = z.infer<typeof enrolResponse>;
 
+/** Shape of an intent key: 32 random bytes in base64url. */
+export const INTENT_KEY_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+/** First segment of a redirect intent (`v1.<orgId>.<base64url(iv | ciphertext | tag)>`, AES-256-GCM, AAD = org id). */
+export const INTENT_VERSION = 'v1';
+/** The plaintext of a redirect intent: where the browser wanted to go. */
+export const redirectIntent = z.strictObject({
+  resourceId: id,
+  origin: z.url().max(300),
+  path: z.string().min(1).max(2048).startsWith('/'),
+  exp: z.number().int().describe('Expiry, seconds since the epoch.'),
+});
+/** A decrypted redirect intent. */
+export type RedirectIntent = z.infer<typeof redirectIntent>;
+
+/** A member of the org, as gateways authenticate them: current roles, disabled or not. */
+const accessPrincipal = z.object({
+  id,
+  email: z.string().max(320),
+  roles: z.array(z.string().max(64)).max(100),
+  disabled: z.boolean(),
+});
+
+/** An API key of the org, as gateways check it: never the key, only its SHA-256. */
+const accessApiKey = z.object({
+  prefix: z.string().min(1).max(32),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  userId: id,
+  expiresAt: timestamp.nullable(),
+});
+
+/**
+ * The org-wide part of a snapshot that protected routes need: who can sign in, what is revoked, the keys, the
+ * policies. Sent only over the mutual-TLS control channel; it holds two secrets (the intent and assertion keys).
+ */
+export const snapshotAccess = z
+  .object({
+    issuer: z.string().min(1).max(256).describe('`iss` of the session tokens the admin signs.'),
+    loginUrl: z.url().describe('The console login page unauthenticated browsers are sent to.'),
+    keys: z
+      .array(z.record(z.string(), z.unknown()))
+      .max(16)
+      .describe("The admin's public signing keys (JWK), for session tokens."),
+    intentKey: z.string().regex(INTENT_KEY_PATTERN).describe('Key that encrypts redirect intents (secret).'),
+    assertionKey: pem('PRIVATE KEY', 'Ed25519 key (PKCS#8) signing `X-Rustronaut-Assertion` (secret).'),
+    principals: z.array(accessPrincipal).describe('Members of the org.'),
+    revokedSessions: z.array(id).describe('Sessions revoked before their expiry.'),
+    apiKeys: z.array(accessApiKey).describe('Usable API keys of the org.'),
+    policies: z
+      .record(id, z.object({ rules: z.array(z.unknown()) }))
+      .describe('Rules of the policies that routes name, by id.'),
+  })
+  .describe('Sign-in material and policies of an org, for its gateways.');
+/** The parsed access part of a snapshot. */
+export type SnapshotAccess = z.output<typeof snapshotAccess>;
+
 /** `GET /v1/snapshot` on the control listener: the org's whole gateway configuration at one version. */
 export const configSnapshot = z
   .object({
     orgId: id.describe('Organisation the configuration belongs to.'),
     version: z.number().int().min(0).describe('Config version; higher is newer. 0 before any change.'),
     config: gatewayFileSchema.describe('Routes and TCP listeners, in the standalone gateway file format.'),
+    access: snapshotAccess.optional().describe('Present when the admin can sign users in for its gateways.'),
   })
   .describe('A versioned configuration snapshot.');
 /** A parsed snapshot. */
@@ -150,3 +206,52 @@ export const gatewayTokenResponse = z
   .describe('A gateway and its new enrolment token.');
 /** Body of a gateway creation or token answer. */
 export type GatewayTokenResponse = z.infer<typeof gatewayTokenResponse>;
+
+/** Shape of a one-time access code: `rac_` and 32 random bytes in base64url. */
+export const ACCESS_CODE_PATTERN = /^rac_[A-Za-z0-9_-]{43}$/;
+
+/** `POST /v1/access/redeem` on the control listener: a gateway trades a browser's one-time code for a session. */
+export const accessRedeemRequest = z
+  .strictObject({
+    code: z.string().regex(ACCESS_CODE_PATTERN, 'expected an access code (rac_...)'),
+    origin: z.url().max(300).describe('Origin the browser presented the code on.'),
+  })
+  .describe('A one-time access code to redeem.');
+/** Body of a redeem request. */
+export type AccessRedeemRequest = z.infer<typeof accessRedeemRequest>;
+
+/** Answer to a redeemed code: the session token for the cookie, and where to send the browser. */
+export const accessRedeemResponse = z
+  .object({
+    token: z.string().describe('Session token (EdDSA JWT, `aud` = the origin) for the host-scoped cookie.'),
+    expiresAt: timestamp,
+    returnPath: z.string().startsWith('/').describe('Path and query on the origin to return to.'),
+  })
+  .describe('A gateway session.');
+/** Body of a redeem answer. */
+export type AccessRedeemResponse = z.infer<typeof accessRedeemResponse>;
+
+/** One access decision of a gateway, as it reports them. */
+export const accessEvent = z.strictObject({
+  at: timestamp,
+  resourceId: id,
+  allowed: z.boolean(),
+  reason: z.string().max(64),
+  ruleId: z.string().max(128).nullable(),
+  userId: id.nullable(),
+  authMethod: z.string().max(16).nullable(),
+  ip: z.string().max(64),
+  method: z.string().max(32),
+  host: z.string().max(253),
+  path: z.string().max(2048),
+  status: z.number().int().min(100).max(599),
+});
+/** A reported access decision. */
+export type AccessEvent = z.infer<typeof accessEvent>;
+
+/** `POST /v1/access/events` on the control listener: a batch of access decisions for the audit log. */
+export const accessEventsRequest = z
+  .strictObject({ events: z.array(accessEvent).min(1).max(1000) })
+  .describe('Access decisions, oldest first.');
+/** Body of an access-event batch. */
+export type AccessEventsRequest = z.infer<typeof accessEventsRequest>;

@@ -196,9 +196,21 @@ export const mtlsAccessSchema = z
   })
   .describe('Require a client certificate on the HTTPS listener, verified against `caFile`.');
 
+/**
+ * Access decided by an admin's policy: set only in snapshots an admin sends to the gateways it manages, which
+ * carry the org's sessions, API keys and policies beside the routes.
+ */
+export const managedAccessSchema = z
+  .strictObject({
+    policy: z.string().min(1).max(64).nullable().describe('Id of the policy in the snapshot; null: any member.'),
+    public: z.boolean().default(false).describe('Anyone may use the route unless a deny rule matches.'),
+  })
+  .describe("Set by the admin: the org's sign-in and the resource's policy (not for hand-written files).");
+
 /** How a protected route authenticates: bearer tokens, client certificates, or both. */
 export const protectedAccessSchema = z
   .strictObject({
+    managed: managedAccessSchema.optional(),
     jwt: jwtAccessSchema.optional(),
     mtls: mtlsAccessSchema.optional(),
     identityHeaders: z
@@ -208,8 +220,12 @@ export const protectedAccessSchema = z
         'Also send plain `X-Rustronaut-User`, `-Email` and `-Roles` headers upstream (the signed `X-Rustronaut-Assertion` is always sent).',
       ),
   })
-  .refine((a) => a.jwt !== undefined || a.mtls !== undefined, {
+  .refine((a) => a.jwt !== undefined || a.mtls !== undefined || a.managed !== undefined, {
     message: 'a protected route needs `jwt`, `mtls`, or both',
+  })
+  .refine((a) => a.managed === undefined || (a.jwt === undefined && a.mtls === undefined), {
+    message: '`managed` access comes from the admin alone, without `jwt` or `mtls`',
+    path: ['managed'],
   })
   .refine((a) => a.mtls?.required !== false || a.jwt !== undefined, {
     message: '`required: false` needs `jwt` on the same route to authenticate requests without a certificate',
@@ -386,6 +402,8 @@ export const gatewayFileSchema = z
 export type GatewayFileConfig = z.output<typeof gatewayFileSchema>;
 /** A parsed HTTP route. */
 export type HttpRouteConfig = z.output<typeof httpRouteSchema>;
+/** Parsed managed access of a route. */
+export type ManagedAccessConfig = z.output<typeof managedAccessSchema>;
 /** Parsed route access: `public`, or how a protected route authenticates. */
 export type RouteAccessConfig = z.output<typeof routeAccessSchema>;
 /** Parsed bearer-token settings of a route. */

@@ -12,6 +12,7 @@ export { mapDbError } from './map-db-error.js';
 export { redactDatabaseUrl } from './redact-database-url.js';
 export { newId } from './new-id.js';
 export {
+  accessCodes,
   apiKeys,
   auditChains,
   auditEvents,
@@ -20,6 +21,7 @@ export {
   configVersions,
   gateways,
   memberships,
+  orgAccessKeys,
   organizations,
   policies,
   refreshTokens,

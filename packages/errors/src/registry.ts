@@ -85,6 +85,21 @@ export const errors = {
     401,
     'The refresh token is unknown, expired or its session was revoked. A rotated-out refresh token presented again revokes its whole session.',
   ),
+  accessIntentInvalid: defineError(
+    'ERR_ACCESS_INTENT_INVALID',
+    400,
+    'The sign-in intent from a gateway is malformed, expired, from another installation, or names a resource that no longer exists. Open the resource again.',
+  ),
+  accessNotMember: defineError(
+    'ERR_ACCESS_NOT_MEMBER',
+    403,
+    'The signed-in user is not a member of the organisation that publishes the resource, so no access code is issued.',
+  ),
+  accessCodeInvalid: defineError(
+    'ERR_ACCESS_CODE_INVALID',
+    400,
+    'The one-time access code is unknown, used already, expired (codes live 30 s), for another origin or organisation, or its session has ended.',
+  ),
   authSetupInvalid: defineError(
     'ERR_AUTH_SETUP_INVALID',
     401,
@@ -180,6 +195,21 @@ export const errors = {
     'ERR_GW_FORBIDDEN',
     403,
     'The route needs a client certificate from its CA (mTLS) and the connection presented none, one from another CA, an expired one, or came over plain HTTP.',
+  ),
+  gatewayAccessDenied: defineError(
+    'ERR_GW_ACCESS_DENIED',
+    403,
+    "The request is authenticated but the resource's policy does not allow it (a deny rule matched, or no allow rule did); the page or problem names the reason and rule. Browsers get this page, never a redirect loop.",
+  ),
+  gatewaySourceBlocked: defineError(
+    'ERR_GW_SOURCE_BLOCKED',
+    429,
+    'Too many refused requests came from this source address in a short time: it is blocked for a while (`Retry-After` says how long) and the block is in the audit log.',
+  ),
+  gatewayCallbackInvalid: defineError(
+    'ERR_GW_CALLBACK_INVALID',
+    400,
+    'The sign-in callback (`/.rustronaut/callback`) carried no code, or a code that is unknown, used, expired or for another origin. Open the resource again to sign in anew.',
   ),
   gatewayAuthUnavailable: defineError(
     'ERR_GW_AUTH_UNAVAILABLE',

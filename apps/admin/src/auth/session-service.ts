@@ -1,9 +1,10 @@
-import { newId, refreshTokens, sessions, type DrizzleDatabase } from '@rustronaut/db';
+import { memberships, newId, refreshTokens, sessions, type DrizzleDatabase } from '@rustronaut/db';
 import { errors } from '@rustronaut/errors';
 import { and, eq, isNull, ne } from 'drizzle-orm';
 import { randomBytes } from 'node:crypto';
 import { recordAudit } from '../audit/record-audit.js';
 import type { AdminContext } from '../context.js';
+import { bumpConfigVersion } from '../control/config-changes.js';
 import { sha256Hex } from './api-key-format.js';
 
 /** Absolute lifetime of a session: refreshing never extends it. */
@@ -40,7 +41,11 @@ export async function startSession(
   return { sessionId, refreshToken };
 }
 
-/** Ends sessions (all of a user's, or one) with a reason; returns the ids it revoked. */
+/**
+ * Ends sessions (all of a user's, or one) with a reason; returns the ids it revoked. Gateways hold session
+ * cookies of these sessions: the config version of each org of the user is bumped in the same transaction, so
+ * the revocation reaches them with the next snapshot (the control channel polls versions every 500 ms).
+ */
 export async function revokeSessions(
   tx: DrizzleDatabase,
   now: Date,
@@ -59,6 +64,13 @@ export async function revokeSessions(
       ),
     )
     .returning({ id: sessions.id });
+  if (rows.length > 0) {
+    const orgs = await tx
+      .select({ orgId: memberships.orgId })
+      .from(memberships)
+      .where(eq(memberships.userId, where.userId));
+    for (const { orgId } of orgs) await bumpConfigVersion(tx, orgId);
+  }
   return rows.map((row) => row.id);
 }
 

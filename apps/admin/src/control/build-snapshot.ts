@@ -6,9 +6,11 @@ import {
   type GatewayFileConfig,
   type HttpRouteConfig,
 } from '@rustronaut/contracts';
-import { configVersions, resources, type DrizzleDatabase } from '@rustronaut/db';
+import { configVersions, resources } from '@rustronaut/db';
 import { and, asc, eq } from 'drizzle-orm';
 import type { z } from 'zod';
+import { snapshotAccessOf } from '../access/snapshot-access.js';
+import type { AdminContext } from '../context.js';
 
 /** The resource columns a snapshot is made of. */
 export type SnapshotResource = Pick<
@@ -36,26 +38,39 @@ const ROUTE_OPTIONS = [
   'preserveHost',
 ] as const;
 
+/** What building a snapshot needs besides the org. */
+export interface SnapshotOptions {
+  /** Base URL of the admin as browsers reach it: gateways send them to its login page. */
+  readonly adminUrl: string;
+  /** Told about each resource left out. */
+  readonly onSkip?: (skipped: SkippedResource) => void;
+}
+
 /**
- * Reads an org's config version, then its enabled resources, and compiles them into a snapshot. The version is
- * read first: a change committed in between makes the content newer than its version, never older, and the
- * change's own version announcement makes the agent fetch again.
+ * Reads an org's config version, then its enabled resources and access material, and compiles them into a
+ * snapshot. The version is read first: a change committed in between makes the content newer than its version,
+ * never older, and the change's own version announcement makes the agent fetch again.
  */
 export async function buildSnapshot(
-  db: DrizzleDatabase,
+  ctx: AdminContext,
   orgId: string,
-  onSkip: (skipped: SkippedResource) => void = () => {},
+  options: SnapshotOptions,
 ): Promise<ConfigSnapshot> {
-  const [row] = await db
+  const [row] = await ctx.db
     .select({ version: configVersions.version })
     .from(configVersions)
     .where(eq(configVersions.orgId, orgId));
-  const rows = await db
+  const rows = await ctx.db
     .select()
     .from(resources)
     .where(and(eq(resources.orgId, orgId), eq(resources.enabled, true)))
     .orderBy(asc(resources.id));
-  return { orgId, version: row?.version ?? 0, config: snapshotConfig(rows, onSkip) };
+  return {
+    orgId,
+    version: row?.version ?? 0,
+    config: snapshotConfig(rows, options.onSkip),
+    access: await snapshotAccessOf(ctx, orgId, options.adminUrl),
+  };
 }
 
 /**
@@ -64,9 +79,10 @@ export async function buildSnapshot(
  * per port (`[{ host, port, weight? }]` targets), routed by SNI when the resource has a host. A resource that
  * does not compile is left out and reported, so one bad row never blocks an org's other routes.
  *
- * Fail closed: the gateway cannot authenticate users or evaluate policies yet (its routes are `access: public`),
- * so only resources marked `options.public` and without a policy are published; any other would be open to
- * everyone, or lose its deny rules.
+ * An HTTP resource that is public and has no policy is `access: public`; any other gets `managed` access: the
+ * gateway signs users in with the org's sessions, tokens and API keys and decides with the resource's policy
+ * (without one, any member of the org). A TCP resource cannot carry a browser session: only public ones without
+ * a policy are published, the others are left out rather than published open.
  */
 export function snapshotConfig(
   rows: readonly SnapshotResource[],
@@ -76,14 +92,8 @@ export function snapshotConfig(
   const ports = new Map<number, { plain?: Upstreams; sni: Array<{ host: string; upstreams: Upstreams }> }>();
   for (const r of rows) {
     const skip = (reason: string) => onSkip({ id: r.id, name: r.name, reason });
-    if (r.options['public'] !== true) {
-      skip('it is not public, and gateways cannot authenticate users yet: left out rather than published open');
-      continue;
-    }
-    if (r.policyId !== null) {
-      skip('it has a policy, and gateways cannot enforce policies yet: left out rather than published without it');
-      continue;
-    }
+    const isPublic = r.options['public'] === true;
+    const open = isPublic && r.policyId === null;
     if (r.kind === 'http') {
       const options = r.options;
       const route = httpRouteSchema.safeParse({
@@ -91,11 +101,15 @@ export function snapshotConfig(
         name: r.id,
         match: { host: r.host, pathPrefix: r.pathPrefix },
         upstreams: r.targets,
-        access: 'public',
+        access: open ? 'public' : { managed: { policy: r.policyId, public: isPublic } },
       });
       if (route.success) routes.push(route.data);
       else skip(describe(route.error));
     } else if (r.kind === 'tcp') {
+      if (!open) {
+        skip('a TCP resource cannot sign users in: only public ones without a policy are published');
+        continue;
+      }
       const targets = tcpResourceTargetsSchema.safeParse(r.targets);
       if (!targets.success) {
         skip(describe(targets.error, 'targets'));

@@ -1,5 +1,11 @@
 import { explainListenError } from '@rustronaut/config';
-import { configSnapshot, heartbeatRequest } from '@rustronaut/contracts';
+import {
+  accessEventsRequest,
+  accessRedeemRequest,
+  accessRedeemResponse,
+  configSnapshot,
+  heartbeatRequest,
+} from '@rustronaut/contracts';
 import { gateways } from '@rustronaut/db';
 import { errors } from '@rustronaut/errors';
 import { and, eq } from 'drizzle-orm';
@@ -8,6 +14,8 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { z } from 'zod';
+import { redeemAccessCode } from '../access/access-codes.js';
+import { recordAccessEvents } from '../access/record-access-events.js';
 import type { AdminContext } from '../context.js';
 import { registerErrorHandling } from '../plugins/errors.js';
 import { buildSnapshot } from './build-snapshot.js';
@@ -28,14 +36,16 @@ export interface ControlServer {
 
 /** Options for tests; production uses the defaults. */
 export interface ControlServerOptions {
+  /** Base URL of the admin API as browsers reach it (the login page's); known once the API listens. */
+  readonly adminUrl?: () => string;
   /** How often `config_versions` is polled while streams are open; default 500 ms. */
   readonly pollMs?: number;
   /** Interval of the SSE keepalive comment (and of re-checking the agent); default 15 s. */
   readonly keepaliveMs?: number;
 }
 
-/** Agent requests are small JSON documents: a heartbeat. */
-const BODY_LIMIT_BYTES = 16 * 1024;
+/** Agent requests are JSON documents: a heartbeat, a code, or a batch of up to 1000 access events. */
+const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** An agent, as identified by its client certificate. */
 interface Agent {
@@ -48,13 +58,18 @@ interface Agent {
  * Starts the control channel on `admin.controlListen`: HTTPS that demands a client certificate from the built-in
  * CA (the TLS handshake refuses anything else), then identifies the agent by the certificate's SHA-256
  * fingerprint, which must still belong to a gateway (a deleted or re-enrolled one gets 401). Endpoints:
- * `GET /v1/snapshot`, `GET /v1/stream` (server-sent `version` events) and `POST /v1/heartbeat`.
+ * `GET /v1/snapshot`, `GET /v1/stream` (server-sent `version` events), `POST /v1/heartbeat`,
+ * `POST /v1/access/redeem` (a browser's one-time code for a session token) and `POST /v1/access/events`
+ * (access decisions for the audit log).
  */
 export async function startControlServer(
   ctx: AdminContext,
   options: ControlServerOptions = {},
 ): Promise<ControlServer> {
   const keepaliveMs = options.keepaliveMs ?? 15_000;
+  const adminUrl =
+    options.adminUrl ??
+    (() => ctx.config.admin.publicUrl ?? `http://localhost:${String(ctx.config.admin.listen.port)}`);
   const logger = ctx.logger.child({ component: 'control' });
   const ca = await controlCa(ctx);
   const server = await ca.issueServerCertificate(controlServerNames(ctx.config), ctx.now());
@@ -116,12 +131,14 @@ export async function startControlServer(
 
   app.get('/v1/snapshot', { schema: { response: { 200: configSnapshot } } }, async (request) => {
     const agent = await identify(request);
-    return buildSnapshot(ctx.db, agent.orgId, (skipped) =>
-      logger.warn(
-        { orgId: agent.orgId, resource: skipped.id, name: skipped.name },
-        `resource left out: ${skipped.reason}`,
-      ),
-    );
+    return buildSnapshot(ctx, agent.orgId, {
+      adminUrl: adminUrl(),
+      onSkip: (skipped) =>
+        logger.warn(
+          { orgId: agent.orgId, resource: skipped.id, name: skipped.name },
+          `resource left out: ${skipped.reason}`,
+        ),
+    });
   });
 
   app.get('/v1/stream', async (request, reply) => {
@@ -167,6 +184,21 @@ export async function startControlServer(
       const agent = await identify(request);
       const { agentVersion, configVersion, status } = request.body;
       await seen(agent, { agentVersion, configVersion, status });
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/v1/access/redeem',
+    { schema: { body: accessRedeemRequest, response: { 200: accessRedeemResponse } } },
+    async (request) => redeemAccessCode(ctx, (await identify(request)).orgId, request.body),
+  );
+
+  app.post(
+    '/v1/access/events',
+    { schema: { body: accessEventsRequest, response: { 204: z.null() } } },
+    async (request, reply) => {
+      await recordAccessEvents(ctx, await identify(request), request.body.events);
       return reply.status(204).send(null);
     },
   );

@@ -1,4 +1,5 @@
-import type { DrizzleDatabase } from '@rustronaut/db';
+import { memberships, type DrizzleDatabase } from '@rustronaut/db';
+import { eq } from 'drizzle-orm';
 import type { AdminContext } from '../context.js';
 import { bumpConfigVersion } from '../control/config-changes.js';
 
@@ -19,4 +20,16 @@ export async function changeConfig<T>(
   });
   ctx.changes.notify(orgId);
   return result;
+}
+
+/**
+ * Tells the control channel at once about every org of a user whose sessions just ended (the transaction that
+ * revoked them bumped those orgs' versions), so gateways drop the sessions' cookies without waiting for a poll.
+ */
+export async function notifyOrgsOfUser(ctx: AdminContext, userId: string): Promise<void> {
+  const rows = await ctx.db
+    .select({ orgId: memberships.orgId })
+    .from(memberships)
+    .where(eq(memberships.userId, userId));
+  for (const { orgId } of rows) ctx.changes.notify(orgId);
 }

@@ -1,9 +1,9 @@
 /** How a request was authenticated. */
-export type AuthMethod = 'jwt' | 'mtls';
+export type AuthMethod = 'jwt' | 'mtls' | 'session' | 'api_key';
 
 /** Who a request comes from, once a protected route authenticated it. Immutable and shared by cached results. */
 export interface Identity {
-  /** The token's `sub`, or for a client certificate its subject CN (its SHA-256 fingerprint when it has no CN). */
+  /** The user id (sessions, API keys), the token's `sub`, or for a client certificate its subject CN (its SHA-256 fingerprint when it has no CN). */
   readonly sub: string;
   readonly email: string | undefined;
   readonly roles: readonly string[] | undefined;

@@ -11,16 +11,50 @@ import {
 import { createIdentity, type Identity } from './identity.js';
 import { createJwtVerifier, type JwtOutcome, type JwtVerifier } from './jwt-verifier.js';
 import { createFileKeySource, type KeySource } from './key-source.js';
+import { compileManagedAccess, type RedeemCode } from './managed-access.js';
+import type { OrgAccess } from './org-access.js';
+
+/** What the access report of a decision says (managed routes report every decision to the admin). */
+export interface AccessVerdict {
+  readonly allowed: boolean;
+  /** The policy's reason (`allowed_by_rule`, `unauthenticated`...), or why authentication failed. */
+  readonly reason: string;
+  readonly ruleId: string | undefined;
+  readonly userId: string | undefined;
+  readonly authMethod: string | undefined;
+}
 
 /** What an access check decided. */
 export type AccessDecision =
-  | { readonly ok: true; readonly identity: Identity | undefined }
+  | { readonly ok: true; readonly identity: Identity | undefined; readonly verdict?: AccessVerdict }
   | {
       readonly ok: false;
+      readonly redirect?: undefined;
       readonly def: Pick<ErrorDefinition, 'code' | 'status'>;
       readonly detail: string;
       readonly headers: OutgoingHttpHeaders | undefined;
+      readonly verdict?: AccessVerdict;
+    }
+  | {
+      /** Sends the browser elsewhere (302): to sign in, or back where it was going after the callback. */
+      readonly ok: false;
+      readonly redirect: string;
+      readonly headers: OutgoingHttpHeaders | undefined;
+      readonly verdict?: AccessVerdict;
     };
+
+/** What the gateway knows about a request when it checks access. */
+export interface AccessRequest {
+  /** The origin the client addressed (`scheme://host[:port]`): the audience of its session and assertion. */
+  readonly origin: string;
+  readonly https: boolean;
+  /** The client address (the peer, or from `X-Forwarded-For` of a trusted proxy only). */
+  readonly client: string;
+  /** The normalized path. */
+  readonly path: string;
+  /** The normalized path and the query, as forwarded. */
+  readonly target: string;
+}
 
 /** A route's access rule, compiled. */
 export interface RouteAccess {
@@ -31,7 +65,9 @@ export interface RouteAccess {
   /** The CAs of an mTLS route, for the HTTPS listener's trust store. */
   readonly clientCa: ClientCaSet | undefined;
   /** Decides synchronously when the credentials were seen recently, otherwise with a promise. */
-  check(req: IncomingMessage): AccessDecision | Promise<AccessDecision>;
+  check(req: IncomingMessage, request: AccessRequest): AccessDecision | Promise<AccessDecision>;
+  /** Answers `/.rustronaut/callback` (routes with sign-in only). */
+  readonly callback?: (req: IncomingMessage, request: AccessRequest) => Promise<AccessDecision>;
   /** Starts loading remote keys, so the first request does not wait for them. */
   prefetch(): void;
 }
@@ -40,6 +76,8 @@ export interface RouteAccess {
 export interface AccessDeps {
   /** The remote JWKS of a URL; the gateway keeps one per URL across reloads, so fetched keys survive them. */
   keySourceFor(url: string): KeySource;
+  /** The org's access material and the code exchange, when an admin manages the gateway. */
+  readonly managed?: { readonly org: OrgAccess; readonly redeem: RedeemCode } | undefined;
 }
 
 /** The access of a public route. */
@@ -107,8 +145,25 @@ const fromJwt = (outcome: JwtOutcome, certificate: Identity | undefined): Access
  * Compiles a route's `access`. Files (`publicKeyFile`, `caFile`) are read here, once per load or reload, never
  * per request; a file that cannot be used throws a TypeError naming `field`.
  */
-export function compileRouteAccess(config: RouteAccessConfig, field: string, deps: AccessDeps): RouteAccess {
+export function compileRouteAccess(
+  config: RouteAccessConfig,
+  field: string,
+  deps: AccessDeps,
+  routeName: string,
+): RouteAccess {
   if (config === 'public') return PUBLIC_ACCESS;
+  if (config.managed !== undefined) {
+    if (deps.managed === undefined) {
+      throw new TypeError(`${field}.managed: only a gateway managed by an admin can enforce the admin's policies`);
+    }
+    return compileManagedAccess(
+      config.managed,
+      routeName,
+      deps.managed.org,
+      config.identityHeaders,
+      deps.managed.redeem,
+    );
+  }
   const clientCa = config.mtls && loadClientCa(config.mtls.caFile, `${field}.mtls.caFile`);
   const certificateRequired = config.mtls?.required ?? false;
   let source: KeySource | undefined;

@@ -102,6 +102,7 @@ export async function openAgentState(dataDir: string): Promise<AgentState> {
         return undefined;
       }
     },
-    saveSnapshot: (snapshot) => write('snapshot.json', `${JSON.stringify(snapshot)}\n`),
+    // 0600: the snapshot holds the org's intent and assertion keys.
+    saveSnapshot: (snapshot) => write('snapshot.json', `${JSON.stringify(snapshot)}\n`, 0o600),
   };
 }

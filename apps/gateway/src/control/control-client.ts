@@ -1,7 +1,14 @@
-import { configSnapshot, versionEvent, type ConfigSnapshot } from '@rustronaut/contracts';
+import {
+  accessRedeemResponse,
+  configSnapshot,
+  versionEvent,
+  type AccessEvent,
+  type ConfigSnapshot,
+} from '@rustronaut/contracts';
 import type { Logger } from '@rustronaut/observability';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
+import type { RedeemOutcome } from '../access/managed-access.js';
 import type { AgentIdentity } from './agent-state.js';
 import { createBackoff } from './backoff.js';
 import { readServerSentEvents } from './server-sent-events.js';
@@ -27,6 +34,10 @@ export interface ControlClientOptions {
 export interface ControlClient {
   /** Fetches and applies the snapshot now (SIGHUP). */
   resync(): Promise<{ ok: true; version: number } | { ok: false; error: string }>;
+  /** Trades a browser's one-time code for a session; rejects when the admin cannot be asked. */
+  redeem(code: string, origin: string): Promise<RedeemOutcome>;
+  /** Sends a batch of access decisions for the audit log; rejects when the admin did not take it. */
+  sendEvents(events: readonly AccessEvent[]): Promise<void>;
   /** Stops following the stream and sending heartbeats. */
   close(): Promise<void>;
 }
@@ -145,7 +156,31 @@ export function startControlClient(options: ControlClientOptions): ControlClient
   const running = loop();
   const beating = setInterval(() => void heartbeat(), options.heartbeatMs ?? 10_000).unref();
 
+  const post = (path: string, body: unknown, signal: AbortSignal) =>
+    request(`${base}${path}`, {
+      method: 'POST',
+      dispatcher,
+      signal,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
   return {
+    async redeem(code, origin) {
+      const res = await post('/v1/access/redeem', { code, origin }, AbortSignal.timeout(5000));
+      if (res.statusCode === 200) return { ok: true, session: accessRedeemResponse.parse(await res.body.json()) };
+      // 400: the code is no good; anything else (401 unenrolled, 5xx) means the admin could not decide.
+      if (res.statusCode === 400) {
+        await res.body.dump();
+        return { ok: false };
+      }
+      throw await refusal('redeem', res);
+    },
+    async sendEvents(events) {
+      const res = await post('/v1/access/events', { events }, AbortSignal.timeout(10_000));
+      if (res.statusCode !== 204) throw await refusal('access events', res);
+      await res.body.dump();
+    },
     resync: () =>
       sync().catch((err: unknown) => ({ ok: false as const, error: err instanceof Error ? err.message : String(err) })),
     async close() {

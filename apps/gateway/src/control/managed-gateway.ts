@@ -1,7 +1,8 @@
 import { errors } from '@rustronaut/errors';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../gateway.js';
 import { openAgentState, type AgentIdentity, type AgentState } from './agent-state.js';
-import { startControlClient, type ControlClientOptions } from './control-client.js';
+import { createAccessReporter } from './access-reporter.js';
+import { startControlClient, type ControlClient, type ControlClientOptions } from './control-client.js';
 import { createKeyAndRequest, requestEnrolment } from './enrol.js';
 
 /** What starting a gateway managed by an admin needs. */
@@ -33,23 +34,39 @@ export async function startManagedGateway(options: ManagedGatewayOptions): Promi
       'the saved snapshot is unreadable; waiting for the admin',
     ),
   );
-  const gateway = await startGateway({ ...options, awaitConfig: true });
+  // The client exists only after the gateway does (it applies snapshots to it): access calls go through `client`.
+  let client: ControlClient | undefined;
+  const unavailable = () => Promise.reject(new Error('the control channel is not connected yet'));
+  const reporter = createAccessReporter({
+    logger,
+    send: (events) => client?.sendEvents(events) ?? unavailable(),
+    onDropped: (count) => logger.warn({ count }, 'the admin has been unreachable: oldest access decisions dropped'),
+  });
+  const gateway = await startGateway({
+    ...options,
+    awaitConfig: true,
+    accessControl: {
+      orgId: identity.orgId,
+      redeem: (code, origin) => client?.redeem(code, origin) ?? unavailable(),
+      report: reporter.report,
+    },
+  });
   let initialVersion: number | undefined;
   if (saved !== undefined && saved.orgId === identity.orgId) {
-    const applied = await gateway.applyConfig(saved.config, saved.version);
+    const applied = await gateway.applyConfig(saved.config, saved.version, saved.access);
     if (applied.ok) {
       initialVersion = saved.version;
       logger.info({ version: saved.version }, 'serving the saved snapshot until the admin answers');
     }
   }
-  const client = startControlClient({
+  client = startControlClient({
     ...options.control,
     identity,
     logger,
     agentVersion: options.agentVersion,
     initialVersion,
     apply: async (snapshot) => {
-      const applied = await gateway.applyConfig(snapshot.config, snapshot.version);
+      const applied = await gateway.applyConfig(snapshot.config, snapshot.version, snapshot.access);
       if (!applied.ok) return applied;
       try {
         await state.saveSnapshot(snapshot);
@@ -59,12 +76,15 @@ export async function startManagedGateway(options: ManagedGatewayOptions): Promi
       return { ok: true };
     },
   });
+  const control = client;
   return {
     ...gateway,
-    reload: () => client.resync(),
+    reload: () => control.resync(),
     close: async () => {
-      await client.close();
+      // Drain the listeners first, then send their last decisions, then leave the control channel.
       await gateway.close();
+      await reporter.close();
+      await control.close();
     },
   };
 }

@@ -2,7 +2,8 @@ import { errors } from '@rustronaut/errors';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { AssertionSigner } from '../access/assertion-signer.js';
-import type { AccessDecision } from '../access/route-access.js';
+import { CALLBACK_PATH } from '../access/managed-access.js';
+import type { AccessDecision, AccessRequest, AccessVerdict } from '../access/route-access.js';
 import { clientScheme, identityHeaders, requestOrigin } from '../access/upstream-identity.js';
 import { answerJwks, isJwksRequest } from '../access/well-known.js';
 import { methodLabel, type GatewayMetrics } from '../gateway-metrics.js';
@@ -28,6 +29,19 @@ export interface HttpProxyDeps {
   readonly metrics: GatewayMetrics;
   /** Access-log writer; undefined turns the access log off. */
   readonly accessLog: ((entry: AccessLogEntry) => void) | undefined;
+  /** Hears every access decision of a managed route with the response status (for the admin's audit log). */
+  readonly reportAccess?: (report: AccessReport) => void;
+}
+
+/** An access decision of a managed route, once its response is known. */
+export interface AccessReport {
+  readonly verdict: AccessVerdict;
+  readonly route: string;
+  readonly client: string;
+  readonly method: string;
+  readonly host: string;
+  readonly path: string;
+  readonly status: number;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -67,6 +81,8 @@ interface Exchange {
   host: string | undefined;
   /** The upstream request in flight, to abort when the client goes away. */
   inFlight: UpstreamRequest | undefined;
+  /** The access decision of a managed route, reported when the exchange ends. */
+  verdict: AccessVerdict | undefined;
 }
 
 /**
@@ -93,9 +109,20 @@ export function createHttpProxy(deps: HttpProxyDeps): Handler {
     const m = metricsFor(route);
     m.count(methodLabel(x.req.method), code);
     m.duration.observe(seconds);
-    if (deps.accessLog === undefined) return;
     const url = x.req.url ?? '';
     const q = url.indexOf('?');
+    if (x.verdict !== undefined && deps.reportAccess !== undefined) {
+      deps.reportAccess({
+        verdict: x.verdict,
+        route,
+        client: x.client,
+        method: x.req.method ?? '',
+        host: x.host ?? '',
+        path: q === -1 ? url : url.slice(0, q),
+        status: code,
+      });
+    }
+    if (deps.accessLog === undefined) return;
     deps.accessLog({
       requestId: x.requestId,
       route,
@@ -198,21 +225,28 @@ export function createHttpProxy(deps: HttpProxyDeps): Handler {
   };
 
   const decided = (x: Exchange, route: CompiledRoute, routed: RoutedOk, signer: AssertionSigner, d: AccessDecision) => {
-    // The client may have left while its token was being verified.
+    x.verdict = d.verdict;
+    // The client may have left while its credentials were being checked.
     if (x.req.socket.destroyed) return;
     if (!d.ok) {
-      sendProblem(x.req, x.res, d.def, d.detail, x.requestId, d.headers);
+      if (d.redirect === undefined) sendProblem(x.req, x.res, d.def, d.detail, x.requestId, d.headers);
+      else x.res.writeHead(302, { ...d.headers, location: d.redirect, 'x-request-id': x.requestId }).end();
       return;
     }
-    const scheme = clientScheme(x.req.headers['x-forwarded-proto'], routed.trustedPeer, deps.proto);
-    const audience = requestOrigin(scheme, routed.host, x.req.headers.host);
     proceed(
       x,
       route,
       routed,
-      d.identity && identityHeaders(signer, d.identity, audience, route.access.identityHeaders),
+      d.identity && identityHeaders(signer, d.identity, originOf(x, routed), route.access.identityHeaders),
     );
   };
+
+  const originOf = (x: Exchange, routed: RoutedOk) =>
+    requestOrigin(
+      clientScheme(x.req.headers['x-forwarded-proto'], routed.trustedPeer, deps.proto),
+      routed.host,
+      x.req.headers.host,
+    );
 
   /** Authenticates the request when the route is protected, then forwards it. */
   const admit = (x: Exchange, route: CompiledRoute, routed: RoutedOk, signer: AssertionSigner) => {
@@ -220,7 +254,18 @@ export function createHttpProxy(deps: HttpProxyDeps): Handler {
       proceed(x, route, routed, undefined);
       return;
     }
-    const decision = route.access.check(x.req);
+    const origin = originOf(x, routed);
+    const request: AccessRequest = {
+      origin,
+      https: origin.startsWith('https:'),
+      client: routed.client,
+      path: routed.path,
+      target: routed.target,
+    };
+    const decision =
+      route.access.callback !== undefined && routed.path === CALLBACK_PATH
+        ? route.access.callback(x.req, request)
+        : route.access.check(x.req, request);
     if (!(decision instanceof Promise)) {
       decided(x, route, routed, signer, decision);
       return;
@@ -242,6 +287,7 @@ export function createHttpProxy(deps: HttpProxyDeps): Handler {
       client: '',
       host: undefined,
       inFlight: undefined,
+      verdict: undefined,
     };
     res.once('close', () => finish(x));
     const snapshot = deps.snapshot();

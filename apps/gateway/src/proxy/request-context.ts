@@ -20,6 +20,8 @@ export type Routed =
       readonly ok: true;
       readonly route: CompiledRoute;
       readonly host: string;
+      /** Normalized path, as routes and policies match it. */
+      readonly path: string;
       /** Normalized path plus query, exactly what the upstream receives (after the upstream's base path). */
       readonly target: string;
       readonly peer: string;
@@ -57,5 +59,14 @@ export function routeRequest(req: IncomingMessage, snapshot: Snapshot): Routed {
   if (normalized.hasEncodedSlash && !route.config.allowEncodedSlash) {
     return { ok: false, def: errors.gatewayBadPath, detail: 'encoded slash (%2F or %5C) in the path', host, client };
   }
-  return { ok: true, route, host, target: normalized.path + normalized.query, peer, client, trustedPeer };
+  return {
+    ok: true,
+    route,
+    host,
+    path: normalized.path,
+    target: normalized.path + normalized.query,
+    peer,
+    client,
+    trustedPeer,
+  };
 }

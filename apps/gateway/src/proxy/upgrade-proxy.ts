@@ -135,20 +135,28 @@ export function createUpgradeProxy(deps: UpgradeProxyDeps) {
         upstream.once('close', () => socket.destroy());
       });
     };
+    // The audience is the http(s) origin: browsers send WebSocket handshakes with an http(s) Origin (RFC 6455).
+    const scheme = clientScheme(req.headers['x-forwarded-proto'], routed.trustedPeer, deps.proto);
+    const audience = requestOrigin(scheme, routed.host, req.headers.host);
     const decided = (d: AccessDecision) => {
       if (socket.destroyed) return;
       if (!d.ok) {
-        count(d.def.status, route.name);
-        refuse(socket, d.def, d.detail, requestId, d.headers);
+        // A handshake cannot follow a redirect to sign in: it is refused as unauthenticated.
+        const def = d.redirect === undefined ? d.def : errors.gatewayUnauthenticated;
+        count(def.status, route.name);
+        refuse(
+          socket,
+          def,
+          d.redirect === undefined ? d.detail : 'sign in first',
+          requestId,
+          d.redirect === undefined ? d.headers : undefined,
+        );
         return;
       }
       if (d.identity === undefined) {
         open(undefined);
         return;
       }
-      // The audience is the http(s) origin: browsers send WebSocket handshakes with an http(s) Origin (RFC 6455).
-      const scheme = clientScheme(req.headers['x-forwarded-proto'], routed.trustedPeer, deps.proto);
-      const audience = requestOrigin(scheme, routed.host, req.headers.host);
       open(identityHeaders(snapshot.signer, d.identity, audience, route.access.identityHeaders));
     };
     const admit = () => {
@@ -156,7 +164,13 @@ export function createUpgradeProxy(deps: UpgradeProxyDeps) {
         open(undefined);
         return;
       }
-      const decision = route.access.check(req);
+      const decision = route.access.check(req, {
+        origin: audience,
+        https: audience.startsWith('https:'),
+        client: routed.client,
+        path: routed.path,
+        target: routed.target,
+      });
       if (!(decision instanceof Promise)) {
         decided(decision);
         return;

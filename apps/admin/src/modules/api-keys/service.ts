@@ -3,6 +3,7 @@ import { apiKeys, newId, type DrizzleDatabase } from '@rustronaut/db';
 import { errors } from '@rustronaut/errors';
 import { and, eq, isNull } from 'drizzle-orm';
 import { recordAudit } from '../../audit/record-audit.js';
+import { changeConfig } from '../config-change.js';
 import { generateApiKey } from '../../auth/api-key-format.js';
 import type { AdminContext } from '../../context.js';
 import { iso, isoOrNull } from '../../http/views.js';
@@ -83,7 +84,8 @@ export async function createApiKey(
   const now = ctx.now();
   const expiresAt = expiryOf(now, input.expiresAt);
   const { key, prefix, secretHash } = generateApiKey();
-  const row = await ctx.db.transaction(async (tx) => {
+  // Gateways check API keys against the hashes in their snapshot: a new or revoked key is a config change.
+  const row = await changeConfig(ctx, caller.orgId, async (tx) => {
     const [created] = await tx
       .insert(apiKeys)
       .values({
@@ -115,7 +117,7 @@ export async function createApiKey(
 
 /** Revokes a key of the org (it gets 401 from then on); revoking a revoked key changes nothing. */
 export async function revokeApiKey(ctx: AdminContext, caller: Caller, apiKeyId: string): Promise<void> {
-  await ctx.db.transaction(async (tx) => {
+  await changeConfig(ctx, caller.orgId, async (tx) => {
     const [revoked] = await tx
       .update(apiKeys)
       .set({ revokedAt: ctx.now() })

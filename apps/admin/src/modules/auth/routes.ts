@@ -33,6 +33,7 @@ import { checkSetupToken, createOwner } from './bootstrap.js';
 import type { AdminContext } from '../../context.js';
 import { paginationQuery, cursorId, pageOf, pageSchema } from '../../http/pagination.js';
 import { sessionViewOf, userViewOf } from '../../http/views.js';
+import { notifyOrgsOfUser } from '../config-change.js';
 import { requireUser } from '../../plugins/authenticate.js';
 
 const TAG = ['auth'];
@@ -221,6 +222,7 @@ export function authRoutes(ctx: AdminContext) {
           data: { sessions: ended.length },
         });
       });
+      await notifyOrgsOfUser(ctx, user.userId);
       clearSessionCookies(reply);
       return reply.status(204).send(null);
     };
@@ -447,6 +449,7 @@ export function authRoutes(ctx: AdminContext) {
             });
           }
         });
+        await notifyOrgsOfUser(ctx, principal.userId);
         return reply.status(204).send(null);
       },
     );

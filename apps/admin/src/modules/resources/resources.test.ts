@@ -98,7 +98,7 @@ describe.each(testDrivers())('[$name] resources API', (driver) => {
     expect(again.body.detail).toBe('another resource already publishes this host and path (or port)');
   });
 
-  it('what it stores compiles into the gateway snapshot; only public resources are published yet', async () => {
+  it('what it stores compiles into the gateway snapshot: public routes, managed ones, public TCP only', async () => {
     await created(
       httpResource('tuned', 'tuned.example.com', {
         options: {
@@ -112,11 +112,15 @@ describe.each(testDrivers())('[$name] resources API', (driver) => {
       }),
     );
     const skipped: unknown[] = [];
-    const snapshot = await buildSnapshot(t.ctx.db, orgId, (s) => skipped.push(s));
-    // `postgres` is not public: the snapshot leaves it out (fail closed) until gateways authenticate users.
+    const snapshot = await buildSnapshot(t.ctx, orgId, {
+      adminUrl: 'https://admin.example.com',
+      onSkip: (s) => skipped.push(s),
+    });
+    // `postgres` is a TCP resource that is not public: left out (fail closed), a TCP stream cannot sign in.
     expect(skipped).toEqual([
-      expect.objectContaining({ name: 'postgres', reason: expect.stringMatching(/not public/) }),
+      expect.objectContaining({ name: 'postgres', reason: expect.stringMatching(/TCP resource cannot sign users in/) }),
     ]);
+    expect(snapshot.access).toMatchObject({ issuer: 'rustronaut', loginUrl: 'https://admin.example.com/login' });
     expect(snapshot.version).toBe(await t.configVersion(orgId));
     expect(snapshot.config.routes.find((r) => r.match.host === 'tuned.example.com')).toMatchObject({
       loadBalancing: 'least-connections',

@@ -4,6 +4,7 @@ import { and, asc, eq, gt, isNotNull, isNull, lte, or } from 'drizzle-orm';
 import { recordAudit } from '../../audit/record-audit.js';
 import { revokeSessions } from '../../auth/session-service.js';
 import type { AdminContext } from '../../context.js';
+import { notifyOrgsOfUser } from '../config-change.js';
 import type { Caller } from '../members/caller.js';
 
 /** Filters of the org's session list. */
@@ -52,7 +53,7 @@ export function listMemberSessions(
  * is dead. 404 for a session of anyone else; revoking an ended session changes nothing.
  */
 export async function revokeMemberSession(ctx: AdminContext, caller: Caller, sessionId: string): Promise<void> {
-  await ctx.db.transaction(async (tx) => {
+  const userId = await ctx.db.transaction(async (tx) => {
     const [row] = await tx
       .select({ userId: sessions.userId })
       .from(sessions)
@@ -60,7 +61,7 @@ export async function revokeMemberSession(ctx: AdminContext, caller: Caller, ses
       .where(eq(sessions.id, sessionId));
     if (row === undefined) throw errors.notFound.create('no such session of a member of this organisation');
     const revoked = await revokeSessions(tx, ctx.now(), { userId: row.userId, sessionId }, 'revoked');
-    if (revoked.length === 0) return;
+    if (revoked.length === 0) return undefined;
     await recordAudit(tx, {
       orgId: caller.orgId,
       actor: caller.actor,
@@ -70,5 +71,7 @@ export async function revokeMemberSession(ctx: AdminContext, caller: Caller, ses
       ip: caller.ip,
       data: { userId: row.userId },
     });
+    return row.userId;
   });
+  if (userId !== undefined) await notifyOrgsOfUser(ctx, userId);
 }
