@@ -203,7 +203,7 @@ describe.each(testDrivers())('[$name] control channel', (driver) => {
     expect((await enrol(token, valid.csr)).status).toBe(200);
   });
 
-  it('serves the org snapshot: enabled resources without a policy, as routes and TCP listeners', async () => {
+  it('serves the org snapshot: enabled resources as public or managed routes, public TCP listeners, access', async () => {
     const gw = await enrolled('edge-snapshot');
     const http = await addResource({
       host: 'app.snapshot.test',
@@ -238,6 +238,7 @@ describe.each(testDrivers())('[$name] control channel', (driver) => {
       orgId: string;
       version: number;
       config: { routes: Array<Record<string, unknown>>; tcp: Array<Record<string, unknown>> };
+      access: unknown;
     };
     const [row] = await ctx.db.select().from(configVersions).where(eq(configVersions.orgId, orgId));
     expect(snapshot).toMatchObject({ orgId, version: row?.version });
@@ -249,9 +250,15 @@ describe.each(testDrivers())('[$name] control channel', (driver) => {
       access: 'public',
     });
     const hosts = snapshot.config.routes.map((r) => (r['match'] as { host: string }).host);
+    const accessOf = (host: string) =>
+      snapshot.config.routes.find((r) => (r['match'] as { host: string }).host === host)?.['access'];
+    // Not public, or with a policy: the gateway signs users in and asks the policy (none: any member).
+    expect(accessOf('private.snapshot.test')).toEqual({ managed: { policy: null, public: false } });
+    expect(accessOf('policy.snapshot.test')).toEqual({ managed: { policy: policyId, public: false } });
+    expect(snapshot).toMatchObject({
+      access: { issuer: 'rustronaut', policies: { [policyId]: { rules: [] } }, revokedSessions: [] },
+    });
     expect(hosts).not.toContain('off.snapshot.test');
-    expect(hosts).not.toContain('private.snapshot.test');
-    expect(hosts).not.toContain('policy.snapshot.test');
     expect(hosts).not.toContain('broken.snapshot.test');
     expect(hosts).not.toContain('other-org.snapshot.test');
     expect(snapshot.config.tcp).toEqual(
@@ -261,12 +268,10 @@ describe.each(testDrivers())('[$name] control channel', (driver) => {
           listen: ':15432',
           upstreams: [{ address: '10.0.0.7:5432', weight: 1 }],
         }),
-        expect.objectContaining({
-          name: 'tcp-15433',
-          sni: [{ host: 'db.snapshot.test', upstreams: [{ address: '[fd00::7]:5432', weight: 1 }] }],
-        }),
       ]),
     );
+    // A TCP stream cannot sign in: a TCP resource that is not public is left out, never published open.
+    expect(snapshot.config.tcp.map((l) => l['name'])).not.toContain('tcp-15433');
   });
 
   it('pushes the version on connect, on every change in this process, and on changes of another process', async () => {
