@@ -68,20 +68,6 @@ async function within(ms: number, check: () => Promise<boolean>): Promise<number
   }
 }
 
-/** Signs in through the browser flow and returns the session cookie (`name=value`). */
-async function signIn(path: string, bearer = token): Promise<string> {
-  const first = await gw(path, BROWSER);
-  expect(first.status).toBe(302);
-  const login = new URL(first.headers.location as string);
-  const grant = await call('POST', '/api/v1/auth/access-grant', { intent: login.searchParams.get('intent') }, bearer);
-  expect(grant.status).toBe(200);
-  const back = new URL(grant.body.redirectUrl as string);
-  const callback = await gw(back.pathname + back.search, BROWSER);
-  expect(callback.status).toBe(302);
-  const cookie = ([] as string[]).concat(callback.headers['set-cookie'] ?? [])[0] ?? '';
-  return cookie.split(';')[0] ?? '';
-}
-
 beforeAll(async () => {
   tmp = await makeTempDir('rustronaut-e2e-identity-');
   upstream = await startHttpUpstream({ name: 'private-app' });

@@ -53,7 +53,7 @@ export async function snapshotAccessOf(ctx: AdminContext, orgId: string, adminUr
   return {
     issuer: ISSUER,
     loginUrl: `${adminUrl.replace(/\/+$/, '')}/login`,
-    keys: (await ctx.keys.jwks()).keys as Array<Record<string, unknown>>,
+    keys: (await ctx.keys.jwks()).keys,
     intentKey,
     assertionKey: assertionKeyPem,
     principals,

@@ -34,12 +34,12 @@ export async function startManagedGateway(options: ManagedGatewayOptions): Promi
       'the saved snapshot is unreadable; waiting for the admin',
     ),
   );
-  // The client exists only after the gateway does (it applies snapshots to it): access calls go through `client`.
-  let client: ControlClient | undefined;
+  // The client exists only after the gateway does (it applies snapshots to it): access calls go through `channel`.
+  const channel: { client?: ControlClient } = {};
   const unavailable = () => Promise.reject(new Error('the control channel is not connected yet'));
   const reporter = createAccessReporter({
     logger,
-    send: (events) => client?.sendEvents(events) ?? unavailable(),
+    send: (events) => channel.client?.sendEvents(events) ?? unavailable(),
     onDropped: (count) => logger.warn({ count }, 'the admin has been unreachable: oldest access decisions dropped'),
   });
   const gateway = await startGateway({
@@ -47,7 +47,7 @@ export async function startManagedGateway(options: ManagedGatewayOptions): Promi
     awaitConfig: true,
     accessControl: {
       orgId: identity.orgId,
-      redeem: (code, origin) => client?.redeem(code, origin) ?? unavailable(),
+      redeem: (code, origin) => channel.client?.redeem(code, origin) ?? unavailable(),
       report: reporter.report,
     },
   });
@@ -59,7 +59,7 @@ export async function startManagedGateway(options: ManagedGatewayOptions): Promi
       logger.info({ version: saved.version }, 'serving the saved snapshot until the admin answers');
     }
   }
-  client = startControlClient({
+  const control = startControlClient({
     ...options.control,
     identity,
     logger,
@@ -76,7 +76,7 @@ export async function startManagedGateway(options: ManagedGatewayOptions): Promi
       return { ok: true };
     },
   });
-  const control = client;
+  channel.client = control;
   return {
     ...gateway,
     reload: () => control.resync(),
