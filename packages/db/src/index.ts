@@ -20,6 +20,7 @@ export {
   certificates,
   configVersions,
   gateways,
+  identityProviders,
   memberships,
   orgAccessKeys,
   organizations,

@@ -313,6 +313,34 @@ export const configVersions = pgTable('config_versions', {
 });
 
 /**
+ * OpenID Connect identity providers of an org (single sign-on). The client secret is sealed under the master key.
+ * `role_mapping` maps values of the `roles_claim` claim to role names of the org.
+ */
+export const identityProviders = pgTable(
+  'identity_providers',
+  {
+    id: uuid('id').primaryKey(),
+    orgId: orgId(),
+    name: text('name').notNull(),
+    issuer: text('issuer').notNull(),
+    clientId: text('client_id').notNull(),
+    clientSecretEnc: text('client_secret_enc').notNull(),
+    scopes: text('scopes').notNull(),
+    rolesClaim: text('roles_claim'),
+    roleMapping: jsonb('role_mapping').$type<Record<string, string>>().notNull(),
+    defaultRoles: jsonb('default_roles').$type<string[]>().notNull(),
+    /** Create an account and a membership for a verified email that has none. */
+    provision: boolean('provision').notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('identity_providers_org_name_idx').on(t.orgId, t.name),
+    index('identity_providers_org_id_idx').on(t.orgId, t.id),
+  ],
+);
+
+/**
  * Per-org keys of the gateway access flow, sealed under the master key: the intent key (32 bytes, encrypts the
  * redirect intents a gateway hands to the login page) and the assertion key (Ed25519 PKCS#8, signs the
  * `X-Rustronaut-Assertion` of every gateway of the org, so their JWKS agree). Made on first use.
