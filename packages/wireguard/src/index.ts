@@ -1,4 +1,5 @@
 export { createBackend } from './backend/create-backend.js';
+export { createPeerStatsTracker } from './backend/peer-stats.js';
 export { probeBackend } from './backend/probe.js';
 export { reconcile, type DeviceControl } from './backend/reconcile.js';
 export type {

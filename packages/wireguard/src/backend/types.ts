@@ -146,27 +146,33 @@ export interface ProbeOptions {
 }
 
 /**
- * A peer's traffic as {@link PeerStatsTracker} reports it: counters that only grow, even when the device restarts
- * and its own counters start again from zero.
+ * A peer's traffic as {@link PeerStatsTracker} reports it: counters that only grow (fit for Prometheus counters),
+ * even when the device restarts and its own counters start again from zero.
  */
 export interface PeerStats {
   /** The peer's public key. */
   readonly publicKey: string;
-  /** Time of the last completed handshake; undefined when none was seen. */
+  /** The latest handshake seen, kept across device restarts (a fresh device reports none); undefined when none. */
   readonly lastHandshake: Date | undefined;
-  /** Bytes received from the peer since tracking began, across device restarts. */
+  /** Bytes received from the peer: the device's count when first seen, plus all received since, across restarts. */
   readonly rxBytes: bigint;
-  /** Bytes sent to the peer since tracking began, across device restarts. */
+  /** Bytes sent to the peer, counted like `rxBytes`. */
   readonly txBytes: bigint;
-  /** How many times the device's counters for this peer were seen to go backwards (a restart or re-creation). */
+  /** How many times the device's counters for this peer started again (a restart, seen or reported). */
   readonly resets: number;
 }
 
-/** Turns successive device reads into monotonic per-peer statistics. */
+/** Turns successive device reads into monotonic per-peer statistics. Create it with `createPeerStatsTracker`. */
 export interface PeerStatsTracker {
   /**
-   * Takes one read of the device and returns every peer in it with its accumulated statistics. A peer no longer
-   * in the device is forgotten.
+   * Takes one read of the device and returns every peer in it with its accumulated statistics, in the device's
+   * order. A counter lower than in the previous read means the device started counting again: what it reports now
+   * is all new. A peer no longer in the device is forgotten.
    */
   observe(state: DeviceState): readonly PeerStats[];
+  /**
+   * Tells the tracker the device restarted (the `device-restarted` event), so the next read's counters all count as
+   * new even if they already exceed the old ones. Without it, a restart is still seen when a counter goes backwards.
+   */
+  deviceRestarted(): void;
 }

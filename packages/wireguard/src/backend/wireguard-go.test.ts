@@ -12,6 +12,7 @@ import {
 } from '../../test/netns.js';
 import { generateKeyPair } from '../keys.js';
 import { createBackend } from './create-backend.js';
+import { createPeerStatsTracker } from './peer-stats.js';
 import type { BackendEvent } from './types.js';
 import type { WireguardGoBackend } from './wireguard-go.js';
 
@@ -97,6 +98,9 @@ describeWithTools('wireguard-go backend supervision', missing, () => {
   });
 
   it('restarts a killed wireguard-go, re-applies key, address and peers, and traffic resumes', async () => {
+    const tracker = createPeerStatsTracker();
+    const [before] = tracker.observe(await site!.read());
+    expect(before!.txBytes).toBeGreaterThan(0n);
     const pid = site!.pid!;
     process.kill(pid, 'SIGKILL');
     await until('device-restarted', () => events.some((e) => e.type === 'device-restarted'));
@@ -105,11 +109,23 @@ describeWithTools('wireguard-go backend supervision', missing, () => {
       { type: 'device-restarted', attempt: 1 },
     ]);
     expect(site!.pid).not.toBe(pid);
-    const state = await site!.read();
-    expect(state.publicKey).toBe(siteKeys.publicKey);
-    expect(state.peers.map((p) => p.publicKey)).toEqual([hubKeys.publicKey]);
+    const restored = await site!.read();
+    expect(restored.publicKey).toBe(siteKeys.publicKey);
+    expect(restored.peers.map((p) => p.publicKey)).toEqual([hubKeys.publicKey]);
     expect(siteNs!.exec('ip', ['-4', 'address', 'show', 'dev', siteName])).toContain('100.96.0.2/24');
     siteNs!.exec('ping', ['-c', '1', '-W', '5', '100.96.0.1']);
+    // The new device counts from zero; told of the restart (as the event says), the tracker adds it all.
+    tracker.deviceRestarted();
+    const state = await site!.read();
+    const [after] = tracker.observe(state);
+    const device = state.peers[0]!;
+    expect(after).toEqual({
+      publicKey: hubKeys.publicKey,
+      lastHandshake: device.lastHandshake,
+      rxBytes: before!.rxBytes + device.rxBytes,
+      txBytes: before!.txBytes + device.txBytes,
+      resets: 1,
+    });
   });
 
   it('backs off after a failed restart and tries again', async () => {
