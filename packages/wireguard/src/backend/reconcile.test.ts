@@ -260,6 +260,26 @@ describe('reconcile against a fake UAPI device', () => {
     expect(await reconcile(client, desired)).toMatchObject({ added: [a, b, c], operations: 2 });
   });
 
+  it('re-reads after a set that timed out, then succeeds', async () => {
+    fake = await startFakeUapi();
+    const client = createUapiClient({ socketPath: fake.socketPath, timeoutMs: 200 });
+    let first = true;
+    fake.override = (request) => {
+      if (!request.startsWith('set=1') || !first) return undefined;
+      first = false;
+      return null; // never answers
+    };
+    expect(await reconcile(client, desired)).toMatchObject({ operations: 2 });
+    expect(fake.peers.size).toBe(3);
+  });
+
+  it('sends nothing when the device answers its read with garbage', async () => {
+    const { fake, client } = await start();
+    fake.override = (request) => (request === 'get=1\n\n' ? 'listen_port=abc\nerrno=0\n\n' : undefined);
+    await expect(reconcile(client, desired)).rejects.toMatchObject({ code: 'ERR_WG_UAPI_PROTOCOL' });
+    expect(fake.sets()).toEqual([]);
+  });
+
   it('touches nothing when the desired state is malformed', async () => {
     const { fake, client } = await start();
     await expect(reconcile(client, { peers: [{ publicKey: a, allowedIps: ['nope'] }] })).rejects.toMatchObject({

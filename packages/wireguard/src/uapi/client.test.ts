@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -193,6 +193,81 @@ describe('createUapiClient against a fake device', () => {
     const client = createUapiClient({ socketPath: device.socketPath });
     await expect(client.set({ listenPort: -1 })).rejects.toMatchObject({ code: 'ERR_WG_CONFIG_INVALID' });
     expect(device.connections).toBe(0);
+  });
+});
+
+describe('createUapiClient faults injected by a fake device', () => {
+  const later = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('accepts a slow answer that arrives in pieces within the time limit', async () => {
+    const device = await fakeDevice((socket) => {
+      void (async () => {
+        for (const piece of ['listen_port=51820\n', 'fwmark=7\n', 'errno=0\n', '\n']) {
+          await later(30);
+          if (!socket.destroyed) socket.write(piece);
+        }
+      })();
+    });
+    const state = await createUapiClient({ socketPath: device.socketPath, timeoutMs: 2000 }).get();
+    expect(state).toMatchObject({ listenPort: 51820, fwmark: 7 });
+  });
+
+  it('times out on an answer that keeps coming but never ends in time: a deadline, not an idle timer', async () => {
+    const device = await fakeDevice((socket) => {
+      const timer = setInterval(() => (socket.destroyed ? clearInterval(timer) : socket.write('fwmark=1\n')), 10);
+    });
+    await expect(createUapiClient({ socketPath: device.socketPath, timeoutMs: 150 }).get()).rejects.toMatchObject({
+      code: 'ERR_WG_UAPI_TIMEOUT',
+    });
+    await device.allClosed();
+  });
+
+  it.each([
+    ['an errno too long to be one', 'errno=-99999999999\n\n'],
+    ['an errno with a sign and nothing else', 'errno=-\n\n'],
+    ['bytes that are not UTF-8', 'listen_port=\uFFFD\nerrno=0\n\n'],
+    ['an HTTP answer', 'HTTP/1.1 200 OK\n\n'],
+  ])('rejects %s as ERR_WG_UAPI_PROTOCOL', async (_what, answer) => {
+    const device = await fakeDevice((socket) => socket.end(answer));
+    await expect(createUapiClient({ socketPath: device.socketPath }).get()).rejects.toMatchObject({
+      code: 'ERR_WG_UAPI_PROTOCOL',
+    });
+  });
+
+  it('ignores bytes after the blank line that ends the answer, and closes the connection', async () => {
+    const device = await fakeDevice((socket) => socket.write('errno=0\n\ngarbage that follows'));
+    await createUapiClient({ socketPath: device.socketPath }).set({ fwmark: 1 });
+    await device.allClosed();
+  });
+
+  it('rejects a device that hangs up before reading the request', async () => {
+    server = createServer((socket) => socket.destroy());
+    const socketPath = join(dir, 'hangs-up.sock');
+    await new Promise<void>((resolve) => server!.listen(socketPath, resolve));
+    await expect(createUapiClient({ socketPath }).set({ fwmark: 1 })).rejects.toMatchObject({
+      code: expect.stringMatching(/^ERR_WG_UAPI_(PROTOCOL|UNAVAILABLE)$/),
+    });
+  });
+
+  it('reports a stale socket (its device killed) as ERR_WG_UAPI_UNAVAILABLE', async () => {
+    // A killed device leaves its socket file behind, and nothing listens on it: connecting is refused, as here.
+    const stale = join(dir, 'stale.sock');
+    await writeFile(stale, '');
+    await expect(createUapiClient({ socketPath: stale }).get()).rejects.toMatchObject({
+      code: 'ERR_WG_UAPI_UNAVAILABLE',
+      message: expect.stringContaining('ECONNREFUSED'),
+    });
+  });
+
+  it('starts each operation afresh: a timed-out one does not poison the next', async () => {
+    let calls = 0;
+    const device = await fakeDevice((socket) => {
+      if (calls++ > 0) socket.end('listen_port=1\nerrno=0\n\n');
+    });
+    const client = createUapiClient({ socketPath: device.socketPath, timeoutMs: 100 });
+    await expect(client.get()).rejects.toMatchObject({ code: 'ERR_WG_UAPI_TIMEOUT' });
+    expect(await client.get()).toMatchObject({ listenPort: 1 });
+    expect(device.connections).toBe(2);
   });
 });
 
