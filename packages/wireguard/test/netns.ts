@@ -1,22 +1,15 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, existsSync, rmSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
 import { describe, it } from 'vitest';
+import { findExecutable } from '../src/backend/command.js';
 
 // Test helpers for real WireGuard tools: prerequisite checks that skip loudly (and fail under CI=true), and a
 // throwaway network namespace running wireguard-go devices.
 
 /** Whether `command` is an executable file in a directory of PATH. */
 export function onPath(command: string): boolean {
-  return (process.env['PATH'] ?? '').split(delimiter).some((dir) => {
-    try {
-      accessSync(join(dir, command), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  return findExecutable(command) !== undefined;
 }
 
 /** Why wireguard-go cannot run in a network namespace here (root, iproute2, wireguard-go, /dev/net/tun), if so. */
@@ -27,6 +20,11 @@ export function missingWireguardGo(): string | undefined {
   if (!onPath('wireguard-go')) return 'wireguard-go is not installed (Debian package wireguard-go)';
   if (!existsSync('/dev/net/tun')) return '/dev/net/tun is missing';
   return undefined;
+}
+
+/** Why two namespaces cannot run wireguard-go and ping each other through it, if so. */
+export function missingTunnelTools(): string | undefined {
+  return missingWireguardGo() ?? (onPath('ping') ? undefined : '`ping` is not installed (Debian package iputils-ping)');
 }
 
 /**

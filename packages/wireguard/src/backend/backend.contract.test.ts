@@ -6,11 +6,12 @@ import {
   createTestNamespace,
   describeWithTools,
   linkNamespaces,
-  missingWireguardGo,
+  missingTunnelTools,
   onPath,
   type TestNamespace,
 } from '../../test/netns.js';
 import { generateKeyPair, generatePresharedKey } from '../keys.js';
+import { findExecutable } from './command.js';
 import { createBackend } from './create-backend.js';
 import { probeBackend } from './probe.js';
 import type { BackendKind, WireGuardBackend } from './types.js';
@@ -21,7 +22,7 @@ import type { BackendKind, WireGuardBackend } from './types.js';
 // this container's kernel) lacks, so its run is skipped with a warning there.
 
 async function missingFor(kind: BackendKind): Promise<string | undefined> {
-  const tools = missingWireguardGo() ?? (onPath('ping') ? undefined : '`ping` is not installed (iputils-ping)');
+  const tools = missingTunnelTools();
   if (kind === 'wireguard-go') return tools;
   try {
     await probeBackend({ kind: 'kernel' });
@@ -38,6 +39,37 @@ for (const kind of kinds) {
     requiredInCi: kind === 'wireguard-go',
   });
 }
+
+// Without the module, the kernel backend's own code still runs the whole contract with wireguard-go playing the
+// module: an `ip` first on PATH turns `ip link add NAME type wireguard` into `wireguard-go NAME` (which creates the
+// link and exits once it is up, and ends when the link is deleted) and passes everything else to the real `ip`;
+// `wg` drives the device through its UAPI socket, as it would through netlink. A stand-in, so it says so.
+const standInMissing = missingTunnelTools() ?? (onPath('wg') ? undefined : '`wg` is not installed (wireguard-tools)');
+describeWithTools('kernel backend contract, wireguard-go standing in for the module', standInMissing, () => {
+  const path = process.env['PATH'];
+  let shim: string;
+  beforeAll(() => {
+    shim = mkdtempSync(join(tmpdir(), 'rwg-kernel-stand-in-'));
+    const ip = findExecutable('ip')!;
+    writeFileSync(
+      join(shim, 'ip'),
+      [
+        '#!/bin/sh',
+        'if [ "$1 $2 $3 $5 $6" = "link add dev type wireguard" ]; then exec wireguard-go "$4" >/dev/null; fi',
+        'if [ "$1 $2 $4 $5" = "link add type wireguard" ]; then exec wireguard-go "$3" >/dev/null; fi',
+        `exec ${ip} "$@"`,
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    process.env['PATH'] = `${shim}:${path ?? ''}`;
+  });
+  afterAll(() => {
+    process.env['PATH'] = path;
+    rmSync(shim, { recursive: true, force: true });
+  });
+  backendContract('kernel');
+});
 
 function backendContract(kind: BackendKind): void {
   let hubNs: TestNamespace | undefined;

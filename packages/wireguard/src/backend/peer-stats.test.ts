@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { peerState } from '../../test/peer-state.js';
 import { generateKeyPair } from '../keys.js';
 import type { DeviceState, PeerState } from '../uapi/types.js';
 import { createPeerStatsTracker } from './peer-stats.js';
@@ -7,17 +8,8 @@ const a = generateKeyPair().publicKey;
 const b = generateKeyPair().publicKey;
 
 function peer(publicKey: string, rx: bigint, tx: bigint, handshake?: number): PeerState {
-  return {
-    publicKey,
-    presharedKey: undefined,
-    endpoint: undefined,
-    allowedIps: [],
-    lastHandshake: handshake === undefined ? undefined : new Date(handshake * 1000),
-    rxBytes: rx,
-    txBytes: tx,
-    persistentKeepaliveInterval: 0,
-    protocolVersion: 1,
-  };
+  const lastHandshake = handshake === undefined ? undefined : new Date(handshake * 1000);
+  return peerState(publicKey, { lastHandshake, rxBytes: rx, txBytes: tx });
 }
 
 const read = (...peers: PeerState[]): DeviceState => ({ publicKey: undefined, listenPort: 1, fwmark: 0, peers });

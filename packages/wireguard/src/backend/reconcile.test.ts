@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeUapi, type FakeUapiDevice } from '../../test/fake-uapi.js';
+import { peerState } from '../../test/peer-state.js';
 import { generateKeyPair, generatePresharedKey, keyToHex } from '../keys.js';
 import { createUapiClient } from '../uapi/client.js';
 import type { DeviceState, PeerState } from '../uapi/types.js';
@@ -10,21 +11,6 @@ const a = generateKeyPair().publicKey;
 const b = generateKeyPair().publicKey;
 const c = generateKeyPair().publicKey;
 const psk = generatePresharedKey();
-
-function peerState(publicKey: string, fields: Partial<PeerState> = {}): PeerState {
-  return {
-    publicKey,
-    presharedKey: undefined,
-    endpoint: undefined,
-    allowedIps: [],
-    lastHandshake: undefined,
-    rxBytes: 0n,
-    txBytes: 0n,
-    persistentKeepaliveInterval: 0,
-    protocolVersion: 1,
-    ...fields,
-  };
-}
 
 function device(peers: PeerState[], fields: Partial<DeviceState> = {}): DeviceState {
   return { publicKey: undefined, listenPort: 51820, fwmark: 0, peers, ...fields };

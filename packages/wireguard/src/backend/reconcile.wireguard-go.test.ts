@@ -3,8 +3,7 @@ import {
   createTestNamespace,
   describeWithTools,
   linkNamespaces,
-  missingWireguardGo,
-  onPath,
+  missingTunnelTools,
   type TestNamespace,
 } from '../../test/netns.js';
 import { generateKeyPair, generatePresharedKey } from '../keys.js';
@@ -16,7 +15,7 @@ import type { DesiredDevice } from './types.js';
 // The reconciler against two Debian wireguard-go devices in two network namespaces joined by a veth pair: a peer
 // with a live session keeps its handshake and counters while other peers are added, changed and removed.
 
-const missing = missingWireguardGo() ?? (onPath('ping') ? undefined : '`ping` is not installed (iputils-ping)');
+const missing = missingTunnelTools();
 
 describeWithTools('reconcile against wireguard-go in network namespaces', missing, () => {
   let hubNs: TestNamespace | undefined;

@@ -6,6 +6,7 @@ import {
   onPath,
   type TestNamespace,
 } from '../../test/netns.js';
+import { peerState } from '../../test/peer-state.js';
 import { generateKeyPair, generatePresharedKey } from '../keys.js';
 import { createUapiClient, type UapiClient } from '../uapi/client.js';
 import { reconcile } from './reconcile.js';
@@ -40,17 +41,7 @@ describe('parseWgDump', () => {
           persistentKeepaliveInterval: 25,
           protocolVersion: undefined,
         },
-        {
-          publicKey: other,
-          presharedKey: undefined,
-          endpoint: undefined,
-          allowedIps: [],
-          lastHandshake: undefined,
-          rxBytes: 0n,
-          txBytes: 0n,
-          persistentKeepaliveInterval: 0,
-          protocolVersion: undefined,
-        },
+        peerState(other, { protocolVersion: undefined }),
       ],
     });
   });

@@ -6,8 +6,7 @@ import {
   createTestNamespace,
   describeWithTools,
   linkNamespaces,
-  missingWireguardGo,
-  onPath,
+  missingTunnelTools,
   type TestNamespace,
 } from '../../test/netns.js';
 import { generateKeyPair } from '../keys.js';
@@ -19,7 +18,7 @@ import type { WireguardGoBackend } from './wireguard-go.js';
 // The wireguard-go backend's supervision, with Debian's wireguard-go in two network namespaces: a killed device
 // is restarted, re-configured from the last desired state, and carries traffic again.
 
-const missing = missingWireguardGo() ?? (onPath('ping') ? undefined : '`ping` is not installed (iputils-ping)');
+const missing = missingTunnelTools();
 
 async function until(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
