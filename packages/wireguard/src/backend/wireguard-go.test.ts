@@ -164,6 +164,25 @@ describeWithTools('wireguard-go backend supervision', missing, () => {
     expect(site!.pid).toBeUndefined();
   });
 
+  it('takes over from a wireguard-go left running by an earlier run (its parent killed)', async () => {
+    const name = `rwso${hubNs!.suffix}`;
+    const orphan = await hubNs!.startDevice(name); // a device this backend did not start
+    const backend = await createBackend({
+      kind: 'wireguard-go',
+      netns: hubNs!.name,
+      onEvent: () => {
+        throw new Error('a throwing listener does not matter');
+      },
+    });
+    const keys = generateKeyPair();
+    await backend.up({ name, privateKey: { key: keys.privateKey }, addresses: ['100.96.0.8/24'] });
+    await new Promise((resolve) => setTimeout(resolve, 300)); // time for the old device to finish exiting
+    expect(await backend.read()).toMatchObject({ publicKey: keys.publicKey });
+    expect(existsSync(orphan.socketPath)).toBe(true);
+    await backend.down();
+    expect(existsSync(orphan.socketPath)).toBe(false);
+  });
+
   it('reports a wireguard-go that cannot start, and leaves nothing behind', async () => {
     const broken = await createBackend({ kind: 'wireguard-go', netns: hubNs!.name, wireguardGo: '/bin/false' });
     const name = `rwsx${hubNs!.suffix}`;

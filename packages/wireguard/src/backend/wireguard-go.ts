@@ -138,7 +138,7 @@ export function createWireguardGoBackend(settings: WireguardGoSettings): Wiregua
   function scheduleRestart(event: (delay: number) => BackendEvent): void {
     const delay = Math.min(settings.restartMaxDelayMs, settings.restartMinDelayMs * 2 ** Math.min(failures, 30));
     failures++;
-    settings.onEvent(event(delay));
+    emit(event(delay));
     restartTimer = setTimeout(() => void serialize(restart), delay);
   }
 
@@ -150,11 +150,43 @@ export function createWireguardGoBackend(settings: WireguardGoSettings): Wiregua
       await deleteLink(spec.name, netns);
       await startDevice(spec);
       if (desired !== undefined) await reconcile(client!, desired);
-      settings.onEvent({ type: 'device-restarted', attempt });
+      emit({ type: 'device-restarted', attempt });
     } catch (err) {
       if (stopped) return;
       await stopDevice();
       scheduleRestart(() => ({ type: 'restart-failed', attempt, error: err as Error }));
+    }
+  }
+
+  // A throwing listener must not stop the supervisor.
+  function emit(event: BackendEvent): void {
+    try {
+      settings.onEvent(event);
+    } catch {
+      // the listener's problem; supervision goes on
+    }
+  }
+
+  /**
+   * Waits until no device answers on the interface's socket any more. A wireguard-go left by an earlier run (its
+   * parent killed) exits when its link is deleted, and unlinks its socket path as it goes: started before that, the
+   * new device could lose its socket to the old one's exit.
+   */
+  async function untilSocketClosed(name: string): Promise<void> {
+    const old = createUapiClient({ socketPath: `${SOCKET_DIR}/${name}.sock`, timeoutMs: 500 });
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    for (;;) {
+      try {
+        await old.get();
+      } catch (err) {
+        if ((err as { code?: string }).code === 'ERR_WG_UAPI_UNAVAILABLE') return;
+      }
+      if (Date.now() > deadline) {
+        throw wireguardErrors.commandFailed.create(
+          `a WireGuard device for ${name} still runs after its link was deleted`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 
@@ -177,6 +209,7 @@ export function createWireguardGoBackend(settings: WireguardGoSettings): Wiregua
       spec = checked;
       try {
         await deleteLink(checked.name, netns);
+        await untilSocketClosed(checked.name);
         await startDevice(checked);
       } catch (err) {
         stopped = true;
