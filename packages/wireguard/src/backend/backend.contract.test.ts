@@ -57,6 +57,10 @@ describeWithTools('kernel backend contract, wireguard-go standing in for the mod
         '#!/bin/sh',
         'if [ "$1 $2 $3 $5 $6" = "link add dev type wireguard" ]; then exec wireguard-go "$4" >/dev/null; fi',
         'if [ "$1 $2 $4 $5" = "link add type wireguard" ]; then exec wireguard-go "$3" >/dev/null; fi',
+        // A device deleted right after it came up (the probe's) may not get to remove its socket: do it for it.
+        'if [ "$1 $2" = "link del" ]; then',
+        `  ${ip} "$@"; status=$?; eval name=\\\${$#}; rm -f "/var/run/wireguard/$name.sock"; exit $status`,
+        'fi',
         `exec ${ip} "$@"`,
         '',
       ].join('\n'),
