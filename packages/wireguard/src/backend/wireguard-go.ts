@@ -92,6 +92,11 @@ export function createWireguardGoBackend(settings: WireguardGoSettings): Wiregua
     });
     child.once('error', () => undefined); // reported through 'close' and the wait below
     child.once('close', (code, signal) => onExit(started, code, signal));
+    // Should this process exit without down() (process.exit, a fatal error), the device goes too: it cannot be
+    // supervised any more, and its interface would linger. A SIGKILL skips this; the next up() then takes over.
+    const killOnExit = (): void => void child.kill('SIGTERM');
+    process.once('exit', killOnExit);
+    child.once('close', () => process.removeListener('exit', killOnExit));
     device = started;
     const uapi = createUapiClient({ socketPath, timeoutMs: settings.uapiTimeoutMs });
     const deadline = Date.now() + START_TIMEOUT_MS;
