@@ -12,6 +12,7 @@ import { authRoutes } from './modules/auth/routes.js';
 import { apiKeyRoutes } from './modules/api-keys/routes.js';
 import { agentRoutes } from './modules/gateways/agent-routes.js';
 import { gatewayRoutes } from './modules/gateways/routes.js';
+import { certificateRoutes } from './modules/certificates/routes.js';
 import { memberRoutes } from './modules/members/routes.js';
 import { orgRoutes } from './modules/orgs/routes.js';
 import { policyRoutes } from './modules/policies/routes.js';
@@ -101,6 +102,7 @@ export function buildApp(ctx: AdminContext, options: BuildAppOptions = {}): Fast
   void app.register(orgSessionRoutes(ctx));
   void app.register(auditRoutes(ctx));
   void app.register(gatewayRoutes(ctx));
+  void app.register(certificateRoutes(ctx));
   void app.register(agentRoutes(ctx, options.controlUrl ?? controlUrlOf(ctx.config)));
   return app;
 }

@@ -5,6 +5,8 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { buildApp } from './app.js';
 import type { AdminContext } from './context.js';
+import { acmeSettings } from './certificates/acme-settings.js';
+import { startCertificateManager, type CertificateManager } from './certificates/certificate-manager.js';
 import { startControlServer, type ControlServer } from './control/control-server.js';
 import { createAdminContext } from './create-context.js';
 import { bootstrapOwner } from './modules/auth/bootstrap.js';
@@ -84,9 +86,18 @@ export async function startAdmin(options: AdminOptions): Promise<RunningAdmin> {
     await database.close();
     throw explainListenError(err as Error, 'admin.controlListen', config.admin.controlListen);
   }
+  let certificates: CertificateManager;
+  try {
+    certificates = startCertificateManager(ctx, { acme: await acmeSettings(config) });
+  } catch (err) {
+    await control.close();
+    await database.close();
+    throw err;
+  }
   const app = buildApp(ctx, { controlUrl: control.url });
   const { host, port } = config.admin.listen;
   const closeAll = async () => {
+    await certificates.close();
     await app.close();
     await control.close();
     await database.close();

@@ -27,6 +27,9 @@ import { startTcpProxy } from './tcp/tcp-proxy.js';
 import { createCertificateStore, createHttpsServerOptions, loadCertificateFiles } from './tls/certificate-store.js';
 import { createUpstreamSet } from './upstreams/upstream-set.js';
 import { redirectToHttps } from './proxy/redirect.js';
+import { answerAcmeChallenges } from './tls/acme-http-challenge.js';
+import { createManagedHttpsListener } from './tls/managed-https.js';
+import type { ManagedTls } from './tls/managed-tls.js';
 
 /** What starting a gateway needs. */
 export interface GatewayOptions {
@@ -39,6 +42,11 @@ export interface GatewayOptions {
   readonly watchFile?: boolean;
   /** Stay unready (`/readyz` 503) until the first {@link RunningGateway.applyConfig}: the admin sends the routes. */
   readonly awaitConfig?: boolean;
+  /**
+   * Certificates and ACME challenges from the admin (a managed gateway): HTTP-01 answers on the HTTP listener, and
+   * an HTTPS listener on `gateway.httpsListen` serving them by SNI, with TLS-ALPN-01 answers.
+   */
+  readonly managedTls?: ManagedTls;
   /** The control channel's access services, when an admin manages the gateway. */
   readonly accessControl?: AccessControl;
 }
@@ -218,7 +226,34 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const httpHandler = tls?.redirectHttp
     ? redirectToHttps(() => boundHttpsPort)
     : createHttpProxy({ snapshot: getSnapshot, proto: 'http', rateLimiter, metrics, accessLog, reportAccess });
-  const http = instrument(createServer(serverOptions, httpHandler), 'http', 'http');
+  const managedTls = options.managedTls;
+  const http = instrument(
+    createServer(serverOptions, managedTls ? answerAcmeChallenges(managedTls, httpHandler) : httpHandler),
+    'http',
+    'http',
+  );
+  const managedHttps =
+    managedTls && config.gateway.httpsListen && !httpsAddress
+      ? createManagedHttpsListener(
+          instrument(
+            createHttpsServer(
+              {
+                ...serverOptions,
+                minVersion: 'TLSv1.2',
+                SNICallback: (name, callback) => {
+                  const context = managedTls.select(name);
+                  if (context) callback(null, context);
+                  else callback(new Error(`no certificate for ${name}`));
+                },
+              },
+              createHttpProxy({ snapshot: getSnapshot, proto: 'https', rateLimiter, metrics, accessLog, reportAccess }),
+            ),
+            'https',
+            'https',
+          ),
+          managedTls,
+        )
+      : undefined;
   const https =
     httpsAddress && tls && certificateStore
       ? instrument(
@@ -278,9 +313,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       'gateway.httpListen',
     );
     started.push(() => drain(http, 0));
-    const httpsPort = https && httpsAddress ? await listen(https, httpsAddress, 'listen.https') : undefined;
+    const httpsPort =
+      https && httpsAddress
+        ? await listen(https, httpsAddress, 'listen.https')
+        : managedHttps && config.gateway.httpsListen
+          ? await listen(managedHttps.server, config.gateway.httpsListen, 'gateway.httpsListen')
+          : undefined;
     boundHttpsPort = httpsPort;
     if (https) started.push(() => drain(https, 0));
+    if (managedHttps) started.push(() => managedHttps.close(0));
     for (const route of source.tcp) tcpListeners.set(route.name, await startTcp(route));
     activateSnapshot(snapshot);
     published(snapshot);
@@ -376,6 +417,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         await Promise.all([
           drain(http, grace),
           https ? drain(https, grace) : undefined,
+          managedHttps?.close(grace),
           ...[...tcpListeners.values()].map((l) => closeTcp(l, grace)),
         ]);
         retireSnapshot(snapshot);

@@ -43,8 +43,10 @@ describe('loadConfig', () => {
         maxHeaderBytes: 16_384,
         drainTimeoutMs: 3000,
         redisUrl: undefined,
+        httpsListen: undefined,
         opsListen: { host: '127.0.0.1', port: 9090 },
       },
+      acme: { directoryUrl: undefined, email: undefined, trustedRootFile: undefined, challenge: 'http-01' },
       configFile: undefined,
     });
     expect(Object.isFrozen(config)).toBe(true);
@@ -146,6 +148,38 @@ describe('gateway settings', () => {
     expect(problemsOf(() => loadConfig({ env: { RUSTRONAUT_ADMIN_EMAIL: 'nope' } }))[0]).toMatch(
       /^RUSTRONAUT_ADMIN_EMAIL: expected an email address/,
     );
+  });
+
+  it('reads the ACME settings: named directories, any https URL, and refuses garbage naming the variable', () => {
+    expect(loadConfig({ env: { RUSTRONAUT_ACME_DIRECTORY_URL: 'letsencrypt' } }).acme.directoryUrl).toBe(
+      'https://acme-v02.api.letsencrypt.org/directory',
+    );
+    expect(loadConfig({ env: { RUSTRONAUT_ACME_DIRECTORY_URL: 'letsencrypt-staging' } }).acme.directoryUrl).toBe(
+      'https://acme-staging-v02.api.letsencrypt.org/directory',
+    );
+    const custom = loadConfig({
+      env: {
+        RUSTRONAUT_ACME_DIRECTORY_URL: 'https://ca.internal:14000/dir',
+        RUSTRONAUT_ACME_EMAIL: 'ops@example.org',
+        RUSTRONAUT_ACME_CHALLENGE: 'tls-alpn-01',
+        RUSTRONAUT_GATEWAY_HTTPS_LISTEN: ':8443',
+      },
+    });
+    expect(custom.acme).toMatchObject({
+      directoryUrl: 'https://ca.internal:14000/dir',
+      email: 'ops@example.org',
+      challenge: 'tls-alpn-01',
+    });
+    expect(custom.gateway.httpsListen).toEqual({ host: '', port: 8443 });
+    for (const [name, value] of [
+      ['RUSTRONAUT_ACME_DIRECTORY_URL', 'http://ca.internal/dir'],
+      ['RUSTRONAUT_ACME_DIRECTORY_URL', 'letsencrypt-prod'],
+      ['RUSTRONAUT_ACME_EMAIL', 'not an email'],
+      ['RUSTRONAUT_ACME_CHALLENGE', 'dns-01'],
+      ['RUSTRONAUT_GATEWAY_HTTPS_LISTEN', '8443'],
+    ] as const) {
+      expect(problemsOf(() => loadConfig({ env: { [name]: value } })).join('\n'), value).toContain(name);
+    }
   });
 
   it('parses booleans, numbers and a Redis URL from the environment', () => {

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { listenAddressSchema } from './listen-address.js';
+import { listenAddressSchema, type ListenAddress as ListenAddressValue } from './listen-address.js';
+
+/** Named ACME directories accepted by `acme.directoryUrl` (RFC 8555 section 7.1.1). */
+export const ACME_DIRECTORIES = {
+  letsencrypt: 'https://acme-v02.api.letsencrypt.org/directory',
+  'letsencrypt-staging': 'https://acme-staging-v02.api.letsencrypt.org/directory',
+} as const;
 
 /** One leaf of the static configuration: where it comes from, what it means and how it is checked. */
 export interface ConfigField<T> {
@@ -183,12 +189,63 @@ export const configSchema = {
         .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
         .optional(),
     }),
+    httpsListen: field<ListenAddressValue | undefined>({
+      env: 'RUSTRONAUT_GATEWAY_HTTPS_LISTEN',
+      description:
+        'Address of the HTTPS listener of a gateway managed by the admin (`rustronaut start`, `rustronaut gateway --admin`), as host:port; it serves the certificates the admin sends (ACME, uploaded, or from the built-in CA until issuance) by SNI and answers TLS-ALPN-01 challenges. Unset: no HTTPS listener. A standalone gateway sets `listen.https` in its file instead.',
+      default: undefined,
+      schema: listenAddressSchema.optional(),
+    }),
     opsListen: field({
       env: 'RUSTRONAUT_GATEWAY_OPS_LISTEN',
       description:
         'Address of the gateway operations listener (`/healthz`, `/readyz`, `/metrics`), as host:port. Keep it private.',
       default: '127.0.0.1:9090',
       schema: listenAddressSchema,
+    }),
+  },
+  acme: {
+    directoryUrl: field<string | undefined>({
+      env: 'RUSTRONAUT_ACME_DIRECTORY_URL',
+      description:
+        'ACME directory that issues certificates for resource hosts: `letsencrypt`, `letsencrypt-staging`, or any https:// directory URL (e.g. a private CA). Unset: no ACME; gateways serve certificates of the built-in CA (and uploaded ones). See docs/certificates.md.',
+      default: undefined,
+      schema: z
+        .string()
+        .trim()
+        .transform((text, ctx) => {
+          const named = ACME_DIRECTORIES[text as keyof typeof ACME_DIRECTORIES];
+          if (named !== undefined) return named;
+          if (/^https:\/\/[^/\s]+/.test(text)) return text;
+          ctx.addIssue({ code: 'custom', message: 'expected letsencrypt, letsencrypt-staging or an https:// URL' });
+          return z.NEVER;
+        })
+        .optional(),
+    }),
+    email: field<string | undefined>({
+      env: 'RUSTRONAUT_ACME_EMAIL',
+      description:
+        'Contact email of the ACME account (the CA writes about expiring certificates and policy changes). Only its shape is checked here; the CA decides whether it accepts it, and a refusal shows in the status of every host. Unset: an account without contact.',
+      default: undefined,
+      schema: z
+        .string()
+        .trim()
+        .regex(/^[^\s@]+@[^\s@]+$/, 'expected an email address')
+        .optional(),
+    }),
+    trustedRootFile: field<string | undefined>({
+      env: 'RUSTRONAUT_ACME_TRUSTED_ROOT_FILE',
+      description:
+        "PEM file with extra CA certificates trusted for the ACME directory's HTTPS (a test CA such as pebble, or a private CA), besides the system roots.",
+      default: undefined,
+      schema: nonEmpty.optional(),
+    }),
+    challenge: field({
+      env: 'RUSTRONAUT_ACME_CHALLENGE',
+      description:
+        'How hosts prove control: `http-01` (the gateway answers on its HTTP listener, which must be reachable on port 80) or `tls-alpn-01` (on its HTTPS listener, port 443).',
+      default: 'http-01',
+      schema: z.enum(['http-01', 'tls-alpn-01']),
     }),
   },
 } as const;

@@ -127,6 +127,60 @@ export const snapshotAccess = z
 /** The parsed access part of a snapshot. */
 export type SnapshotAccess = z.output<typeof snapshotAccess>;
 
+const hostName = z
+  .string()
+  .max(253)
+  .regex(/^(\*\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, 'expected a host name')
+  .describe('Lower-case DNS name.');
+
+/** A certificate (chain and key) a managed gateway serves by SNI. */
+export const snapshotCertificate = z
+  .object({
+    id: id.describe('Id of the certificate in the admin.'),
+    source: z
+      .enum(['upload', 'acme', 'builtin'])
+      .describe('Where it came from; a gateway prefers `upload`, then `acme`, then `builtin` for a host.'),
+    hosts: z.array(hostName).min(1).max(100).describe('Names it serves.'),
+    certPem: pem('CERTIFICATE', 'The leaf first, then its intermediates (PEM).'),
+    keyPem: pem('PRIVATE KEY', 'The private key (PKCS#8 PEM); only ever sent over the mutual-TLS control channel.'),
+  })
+  .describe('A served certificate.');
+/** A certificate in a snapshot. */
+export type SnapshotCertificate = z.infer<typeof snapshotCertificate>;
+
+/** An ACME challenge (RFC 8555 section 8) the gateway answers while the admin validates a host. */
+export const snapshotChallenge = z
+  .discriminatedUnion('type', [
+    z.object({
+      type: z.literal('http-01'),
+      host: hostName,
+      token: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,256}$/, 'expected a base64url token')
+        .describe('Answered at `/.well-known/acme-challenge/<token>` on the HTTP listener (RFC 8555 section 8.3).'),
+      keyAuthorization: z.string().max(512).describe('The body to answer with.'),
+    }),
+    z.object({
+      type: z.literal('tls-alpn-01'),
+      host: hostName,
+      certPem: pem('CERTIFICATE', 'Self-signed validation certificate with the acmeIdentifier extension (RFC 8737).'),
+      keyPem: pem('PRIVATE KEY', 'Its throwaway key.'),
+    }),
+  ])
+  .describe('A pending ACME challenge.');
+/** A challenge in a snapshot. */
+export type SnapshotChallenge = z.infer<typeof snapshotChallenge>;
+
+/** The TLS part of a snapshot: certificates by host, and pending ACME challenges. */
+export const snapshotTls = z
+  .object({
+    certificates: z.array(snapshotCertificate).max(10_000).default([]).describe('Certificates to serve.'),
+    challenges: z.array(snapshotChallenge).max(1000).default([]).describe('ACME challenges to answer.'),
+  })
+  .describe('Certificates and ACME challenges for the HTTPS and HTTP listeners of a managed gateway.');
+/** A parsed TLS part of a snapshot. */
+export type SnapshotTls = z.output<typeof snapshotTls>;
+
 /** `GET /v1/snapshot` on the control listener: the org's whole gateway configuration at one version. */
 export const configSnapshot = z
   .object({
@@ -134,6 +188,7 @@ export const configSnapshot = z
     version: z.number().int().min(0).describe('Config version; higher is newer. 0 before any change.'),
     config: gatewayFileSchema.describe('Routes and TCP listeners, in the standalone gateway file format.'),
     access: snapshotAccess.optional().describe('Present when the admin can sign users in for its gateways.'),
+    tls: snapshotTls.default({ certificates: [], challenges: [] }),
   })
   .describe('A versioned configuration snapshot.');
 /** A parsed snapshot. */

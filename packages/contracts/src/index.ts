@@ -140,6 +140,7 @@ export {
   createApiKeyRequest,
   type ApiKeyView,
 } from './api/api-keys.js';
+export { certificateStatusView, type CertificateStatusView } from './api/certificates.js';
 export {
   accessGrantRequest,
   accessGrantResponse,
@@ -165,6 +166,9 @@ export {
   INTENT_VERSION,
   redirectIntent,
   snapshotAccess,
+  snapshotCertificate,
+  snapshotChallenge,
+  snapshotTls,
   tcpResourceTargetSchema,
   tcpResourceTargetsSchema,
   versionEvent,
@@ -181,5 +185,8 @@ export {
   type GatewayTokenResponse,
   type GatewayView,
   type HeartbeatRequest,
+  type SnapshotCertificate,
+  type SnapshotChallenge,
+  type SnapshotTls,
   type VersionEvent,
 } from './control.js';

@@ -13,6 +13,7 @@ export { redactDatabaseUrl } from './redact-database-url.js';
 export { newId } from './new-id.js';
 export {
   accessCodes,
+  acmeHosts,
   apiKeys,
   auditChains,
   auditEvents,

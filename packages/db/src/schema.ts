@@ -294,14 +294,47 @@ export const certificates = pgTable(
     id: uuid('id').primaryKey(),
     orgId: orgId(),
     hosts: jsonb('hosts').$type<string[]>().notNull(),
-    /** upload or acme. */
+    /** upload, acme, or builtin (from the built-in CA, served until ACME issues one). */
     source: text('source').notNull(),
     certPem: text('cert_pem').notNull(),
     keyEnc: text('key_enc').notNull(),
     notAfter: timestamp('not_after', { withTimezone: true }).notNull(),
+    /** Start of validity; renewal is due at two thirds of notBefore..notAfter. Null for rows made before it existed. */
+    notBefore: timestamp('not_before', { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [index('certificates_org_id_idx').on(t.orgId, t.id)],
+);
+
+/**
+ * Hosts whose certificate the admin obtains through ACME: one row per host of an org, with the certificate in
+ * service, the fallback from the built-in CA, the pending challenge and the retry state.
+ */
+export const acmeHosts = pgTable(
+  'acme_hosts',
+  {
+    id: uuid('id').primaryKey(),
+    orgId: orgId(),
+    /** Lower-cased host name. */
+    host: text('host').notNull(),
+    /** pending (no ACME certificate yet), valid, or failed (the last attempt failed). */
+    status: text('status').notNull().default('pending'),
+    /** The ACME certificate in service. */
+    certificateId: uuid('certificate_id').references(() => certificates.id, { onDelete: 'set null' }),
+    /** The built-in CA's certificate, served until ACME issues one. */
+    fallbackId: uuid('fallback_id').references(() => certificates.id, { onDelete: 'set null' }),
+    /** Failed attempts in a row; the next attempt waits exponentially longer. */
+    failures: integer('failures').notNull().default(0),
+    lastError: text('last_error'),
+    lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true }),
+    /** No attempt before this time (backoff, or the CA's Retry-After). */
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
+    /** The challenge gateways answer while the CA validates; the TLS-ALPN-01 key inside is sealed. */
+    challenge: jsonb('challenge').$type<Record<string, string>>(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('acme_hosts_org_host_idx').on(t.orgId, t.host), index('acme_hosts_org_id_idx').on(t.orgId, t.id)],
 );
 
 /** Monotonic config version per org: bumped in the transaction of every change a gateway must see. */

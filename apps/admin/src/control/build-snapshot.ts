@@ -10,6 +10,7 @@ import { configVersions, resources } from '@rustronaut/db';
 import { and, asc, eq } from 'drizzle-orm';
 import type { z } from 'zod';
 import { snapshotAccessOf } from '../access/snapshot-access.js';
+import { snapshotTls } from '../certificates/snapshot-tls.js';
 import type { AdminContext } from '../context.js';
 
 /** The resource columns a snapshot is made of. */
@@ -49,7 +50,8 @@ export interface SnapshotOptions {
 /**
  * Reads an org's config version, then its enabled resources and access material, and compiles them into a
  * snapshot. The version is read first: a change committed in between makes the content newer than its version,
- * never older, and the change's own version announcement makes the agent fetch again.
+ * never older, and the change's own version announcement makes the agent fetch again. The TLS part (certificates
+ * and ACME challenges) comes from `certificates/snapshot-tls.ts`.
  */
 export async function buildSnapshot(
   ctx: AdminContext,
@@ -70,6 +72,7 @@ export async function buildSnapshot(
     version: row?.version ?? 0,
     config: snapshotConfig(rows, options.onSkip),
     access: await snapshotAccessOf(ctx, orgId, options.adminUrl),
+    tls: await snapshotTls(ctx, orgId),
   };
 }
 

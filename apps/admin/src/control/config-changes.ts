@@ -21,14 +21,22 @@ export interface ConfigChanges {
   notify(orgId: string): void;
   /** Calls `listener` on every change of `orgId`; returns the unsubscribe function. */
   subscribe(orgId: string, listener: () => void): () => void;
+  /** Calls `listener` with the org of every change (the certificate manager); returns the unsubscribe function. */
+  subscribeAll(listener: (orgId: string) => void): () => void;
 }
 
 /** A {@link ConfigChanges} for one admin process. */
 export function createConfigChanges(): ConfigChanges {
   const listeners = new Map<string, Set<() => void>>();
+  const everyOrg = new Set<(orgId: string) => void>();
   return {
     notify(orgId) {
       for (const listener of listeners.get(orgId) ?? []) listener();
+      for (const listener of everyOrg) listener(orgId);
+    },
+    subscribeAll(listener) {
+      everyOrg.add(listener);
+      return () => everyOrg.delete(listener);
     },
     subscribe(orgId, listener) {
       let set = listeners.get(orgId);

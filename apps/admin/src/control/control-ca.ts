@@ -26,8 +26,15 @@ export interface ControlCa {
    * does not parse, is not self-signed correctly, or is not for an ECDSA P-256 key.
    */
   issueClientCertificate(csrPem: string, gatewayId: string, now: Date): Promise<IssuedCertificate>;
-  /** Issues a server certificate (with a fresh key) for the control listener, for these DNS names and IPs. */
-  issueServerCertificate(names: readonly string[], now: Date): Promise<IssuedCertificate & { keyPem: string }>;
+  /**
+   * Issues a server certificate (with a fresh key) for these DNS names and IPs: by default for the control
+   * listener (`CN=Rustronaut control`, one year).
+   */
+  issueServerCertificate(
+    names: readonly string[],
+    now: Date,
+    options?: { readonly subject?: string; readonly days?: number },
+  ): Promise<IssuedCertificate & { keyPem: string; notBefore: Date }>;
 }
 
 /** Where the CA is kept in `settings`: the certificate, and the PKCS#8 key sealed under the master key. */
@@ -47,50 +54,81 @@ const cache = new WeakMap<AdminContext, Promise<ControlCa>>();
 
 /** The CA of this admin: loaded from `settings` (created there on first use), once per context. */
 export function controlCa(ctx: AdminContext): Promise<ControlCa> {
-  let ca = cache.get(ctx);
+  return cachedCa(ctx, cache, CONTROL_CA, caOf);
+}
+
+/** Where a CA of the admin is kept in `settings`, and what its certificate is called. */
+export interface StoredCaSpec {
+  /** Setting key of `{ certPem, keyEnc }`; the PKCS#8 key is sealed under the master key with the same context. */
+  readonly setting: string;
+  /** Subject of the self-signed CA certificate, e.g. `CN=Rustronaut control CA`. */
+  readonly subject: string;
+  /** Additional authenticated data the key is sealed with (binds the ciphertext to this use). */
+  readonly sealContext: string;
+  /** Name used in the log line on creation. */
+  readonly label: string;
+}
+
+const CONTROL_CA: StoredCaSpec = {
+  setting: SETTING,
+  subject: 'CN=Rustronaut control CA',
+  sealContext: SEAL_CONTEXT,
+  label: 'control channel',
+};
+
+/**
+ * A CA of this admin made by `build` from its certificate and key: loaded from `settings` (created there on first
+ * use) once per context and memoised in `memo`. A failed load (database down) is retried by the next caller.
+ */
+export function cachedCa<T>(
+  ctx: AdminContext,
+  memo: WeakMap<AdminContext, Promise<T>>,
+  spec: StoredCaSpec,
+  build: (certPem: string, key: webcrypto.CryptoKey) => T,
+): Promise<T> {
+  let ca = memo.get(ctx);
   if (ca === undefined) {
-    ca = loadOrCreateCa(ctx);
-    cache.set(ctx, ca);
-    // A failed load (database down) is retried by the next caller rather than remembered.
-    ca.catch(() => cache.delete(ctx));
+    ca = loadOrCreateCa(ctx, spec).then(({ certPem, key }) => build(certPem, key));
+    memo.set(ctx, ca);
+    ca.catch(() => memo.delete(ctx));
   }
   return ca;
 }
 
-async function loadOrCreateCa(ctx: AdminContext): Promise<ControlCa> {
-  let stored = await readStored(ctx);
+async function loadOrCreateCa(ctx: AdminContext, spec: StoredCaSpec) {
+  let stored = await readStored(ctx, spec.setting);
   if (stored === undefined) {
-    const created = await createCa(ctx.now());
+    const created = await createCa(spec.subject, ctx.now());
     try {
-      await insertSetting(ctx.db, SETTING, {
+      await insertSetting(ctx.db, spec.setting, {
         certPem: created.certPem,
-        keyEnc: ctx.secrets.seal(created.pkcs8, SEAL_CONTEXT),
+        keyEnc: ctx.secrets.seal(created.pkcs8, spec.sealContext),
       });
-      ctx.logger.info('control channel: certificate authority created');
-      return caOf(created.certPem, created.key);
+      ctx.logger.info(`${spec.label}: certificate authority created`);
+      return { certPem: created.certPem, key: created.key };
     } catch (err) {
       // Another admin process sharing the database created it first: use theirs.
       if (!isAppError(err) || err.code !== errors.dbUniqueViolation.code) throw err;
-      stored = await readStored(ctx);
+      stored = await readStored(ctx, spec.setting);
       if (stored === undefined) throw err;
     }
   }
-  const key = await importKey(ctx.secrets.open(stored.keyEnc, SEAL_CONTEXT));
-  return caOf(stored.certPem, key);
+  const key = await importKey(ctx.secrets.open(stored.keyEnc, spec.sealContext));
+  return { certPem: stored.certPem, key };
 }
 
-async function readStored(ctx: AdminContext) {
-  const value = await getSetting(ctx.db, SETTING);
+async function readStored(ctx: AdminContext, setting: string) {
+  const value = await getSetting(ctx.db, setting);
   if (value === undefined) return undefined;
   const parsed = storedCa.safeParse(value);
-  if (!parsed.success) throw new Error(`setting ${SETTING} is not a stored CA`);
+  if (!parsed.success) throw new Error(`setting ${setting} is not a stored CA`);
   return parsed.data;
 }
 
-async function createCa(now: Date) {
+async function createCa(subject: string, now: Date) {
   const keys = await crypto.subtle.generateKey(EC_P256, true, ['sign', 'verify']);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    name: 'CN=Rustronaut control CA',
+    name: subject,
     keys,
     signingAlgorithm: EC_P256,
     serialNumber: randomSerial(),
@@ -110,7 +148,8 @@ function importKey(pkcs8: Buffer): Promise<webcrypto.CryptoKey> {
   return crypto.subtle.importKey('pkcs8', pkcs8, EC_P256, false, ['sign']);
 }
 
-function caOf(certPem: string, key: webcrypto.CryptoKey): ControlCa {
+/** The issuing side of a CA from its certificate and key. */
+export function caOf(certPem: string, key: webcrypto.CryptoKey): ControlCa {
   const caCert = new x509.X509Certificate(certPem);
   const issue = async (
     subject: string,
@@ -151,21 +190,25 @@ function caOf(certPem: string, key: webcrypto.CryptoKey): ControlCa {
       const publicKey = await checkedRequestKey(csrPem);
       return issue(`CN=gateway ${gatewayId}`, publicKey, x509.ExtendedKeyUsage.clientAuth, CLIENT_DAYS, now);
     },
-    async issueServerCertificate(names, now) {
+    async issueServerCertificate(names, now, options = {}) {
       const keys = await crypto.subtle.generateKey(EC_P256, true, ['sign', 'verify']);
       const san = new x509.SubjectAlternativeNameExtension(
         names.map((name) => ({ type: isIP(name) === 0 ? ('dns' as const) : ('ip' as const), value: name })),
       );
       const issued = await issue(
-        'CN=Rustronaut control',
+        options.subject ?? 'CN=Rustronaut control',
         await x509.PublicKey.create(keys.publicKey),
         x509.ExtendedKeyUsage.serverAuth,
-        SERVER_DAYS,
+        options.days ?? SERVER_DAYS,
         now,
         [san],
       );
       const pkcs8 = Buffer.from(await crypto.subtle.exportKey('pkcs8', keys.privateKey));
-      return { ...issued, keyPem: toPem(pkcs8, 'PRIVATE KEY') };
+      return {
+        ...issued,
+        keyPem: toPem(pkcs8, 'PRIVATE KEY'),
+        notBefore: new Date(now.getTime() - BACKDATE_MS),
+      };
     },
   };
 }

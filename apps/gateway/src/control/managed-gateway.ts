@@ -4,6 +4,7 @@ import { openAgentState, type AgentIdentity, type AgentState } from './agent-sta
 import { createAccessReporter } from './access-reporter.js';
 import { startControlClient, type ControlClient, type ControlClientOptions } from './control-client.js';
 import { createKeyAndRequest, requestEnrolment } from './enrol.js';
+import { createManagedTls } from '../tls/managed-tls.js';
 
 /** What starting a gateway managed by an admin needs. */
 export interface ManagedGatewayOptions extends Omit<GatewayOptions, 'file' | 'watchFile' | 'awaitConfig'> {
@@ -42,9 +43,11 @@ export async function startManagedGateway(options: ManagedGatewayOptions): Promi
     send: (events) => channel.client?.sendEvents(events) ?? unavailable(),
     onDropped: (count) => logger.warn({ count }, 'the admin has been unreachable: oldest access decisions dropped'),
   });
+  const managedTls = createManagedTls(options.logger.child({ component: 'tls' }));
   const gateway = await startGateway({
     ...options,
     awaitConfig: true,
+    managedTls,
     accessControl: {
       orgId: identity.orgId,
       redeem: (code, origin) => channel.client?.redeem(code, origin) ?? unavailable(),
@@ -53,6 +56,7 @@ export async function startManagedGateway(options: ManagedGatewayOptions): Promi
   });
   let initialVersion: number | undefined;
   if (saved !== undefined && saved.orgId === identity.orgId) {
+    managedTls.update(saved.tls);
     const applied = await gateway.applyConfig(saved.config, saved.version, saved.access);
     if (applied.ok) {
       initialVersion = saved.version;
@@ -68,8 +72,11 @@ export async function startManagedGateway(options: ManagedGatewayOptions): Promi
     apply: async (snapshot) => {
       const applied = await gateway.applyConfig(snapshot.config, snapshot.version, snapshot.access);
       if (!applied.ok) return applied;
+      managedTls.update(snapshot.tls);
       try {
-        await state.saveSnapshot(snapshot);
+        // Private keys are never written to disk in clear: the saved copy has no TLS part, so a restart while
+        // the admin is down serves no certificate until it answers (routes keep working over HTTP).
+        await state.saveSnapshot({ ...snapshot, tls: { certificates: [], challenges: [] } });
       } catch (err) {
         logger.warn({ err }, 'cannot save the snapshot; a restart without the admin would serve an older one');
       }

@@ -52,7 +52,7 @@ export function createCertificateStore(
   clientCa: readonly string[] = [],
 ): CertificateStore {
   if (certs.length === 0) throw errors.configInvalid.create('TLS needs at least one certificate');
-  const entries = certs.map((input, index) => loadEntry(input, index, clientCa));
+  const entries = certs.map((input, index) => loadCertificateEntry(input, index, clientCa));
   const exact = new Map<string, SecureContext>();
   // Keyed by what follows `*.`: RFC 6125 section 6.4.3 lets the wildcard stand for exactly one whole label.
   const wildcard = new Map<string, SecureContext>();
@@ -82,7 +82,15 @@ export function createCertificateStore(
   };
 }
 
-function loadEntry(input: CertificateInput, index: number, clientCa: readonly string[]): CertificateEntry {
+/**
+ * Loads one certificate and its key into a TLS context (TLS 1.2 floor, `clientCa` for mTLS), checking that the
+ * key belongs to the certificate; throws `ERR_CONFIG_INVALID` naming certificate `index` otherwise.
+ */
+export function loadCertificateEntry(
+  input: CertificateInput,
+  index: number,
+  clientCa: readonly string[] = [],
+): CertificateEntry {
   let label = `certificate ${String(index)}${input.source === undefined ? '' : ` (${input.source})`}`;
   const fail = (reason: string, cause?: unknown): never => {
     throw errors.configInvalid.create(`TLS ${label}: ${reason}`, cause === undefined ? undefined : { cause });

@@ -97,11 +97,11 @@ describe('readClientHelloSni on real ClientHellos', () => {
     ];
   });
 
-  it('reads the server name node sent, and no name when it sent none', () => {
+  it('reads the server name and ALPN protocols node sent, and no name when it sent none', () => {
     expect(hellos.map((h) => readClientHelloSni(h))).toEqual([
       { status: 'ok', serverName: 'app.example.com' },
       { status: 'ok', serverName: 'tls12.example.com' },
-      { status: 'ok', serverName: 'alpn.example.com' },
+      { status: 'ok', serverName: 'alpn.example.com', alpn: ['h2', 'http/1.1'] },
       { status: 'ok', serverName: undefined },
     ]);
   });

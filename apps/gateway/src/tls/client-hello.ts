@@ -2,7 +2,12 @@
 export type ClientHelloSni =
   | { readonly status: 'incomplete' }
   | { readonly status: 'not-tls' }
-  | { readonly status: 'ok'; readonly serverName: string | undefined };
+  | {
+      readonly status: 'ok';
+      readonly serverName: string | undefined;
+      /** Protocols of the ALPN extension (RFC 7301), when the client sent one. */
+      readonly alpn?: readonly string[];
+    };
 
 const INCOMPLETE: ClientHelloSni = Object.freeze({ status: 'incomplete' });
 const NOT_TLS: ClientHelloSni = Object.freeze({ status: 'not-tls' });
@@ -18,6 +23,7 @@ const HANDSHAKE_HEADER_BYTES = 4;
 // + compression methods length (1) + one method (1): RFC 8446 section 4.1.2.
 const MIN_CLIENT_HELLO_BYTES = 41;
 const EXTENSION_SERVER_NAME = 0;
+const EXTENSION_ALPN = 16;
 const NAME_TYPE_HOST_NAME = 0;
 const MAX_HOST_NAME_BYTES = 253;
 const MAX_LABEL_BYTES = 63;
@@ -28,7 +34,8 @@ const MAX_LABEL_BYTES = 63;
  * `buf` holds everything received so far. The answer is `incomplete` while more bytes could still make a valid
  * ClientHello, `not-tls` as soon as they cannot (not a TLS handshake record, not a ClientHello, malformed lengths,
  * or an invalid host name), and `ok` once the whole ClientHello is there: `serverName` is the lowercased
- * `host_name` of the server_name extension (RFC 6066 section 3), or undefined when the client sent none.
+ * `host_name` of the server_name extension (RFC 6066 section 3), or undefined when the client sent none, and
+ * `alpn` the offered application protocols (RFC 7301), when there are any.
  *
  * Limits: the ClientHello must be the first handshake message and may span several records (RFC 8446 section 5.1
  * allows fragmenting it; no other record type may come in between). The caller bounds how much it buffers.
@@ -94,16 +101,40 @@ function parseClientHello(b: Buffer, p: number, end: number): ClientHelloSni {
   if (p === end) return NO_SERVER_NAME;
   if (p + 2 > end || p + 2 + b.readUInt16BE(p) !== end) return NOT_TLS;
   p += 2;
+  let sni: ClientHelloSni = NO_SERVER_NAME;
+  let alpn: string[] | undefined;
   while (p < end) {
     if (p + 4 > end) return NOT_TLS;
     const type = b.readUInt16BE(p);
     const length = b.readUInt16BE(p + 2);
     p += 4;
     if (p + length > end) return NOT_TLS;
-    if (type === EXTENSION_SERVER_NAME) return parseServerName(b, p, p + length);
+    if (type === EXTENSION_SERVER_NAME) {
+      sni = parseServerName(b, p, p + length);
+      if (sni.status !== 'ok') return sni;
+    } else if (type === EXTENSION_ALPN) {
+      alpn = parseAlpn(b, p, p + length);
+      if (alpn === undefined) return NOT_TLS;
+    }
     p += length;
   }
-  return NO_SERVER_NAME;
+  return alpn === undefined
+    ? sni
+    : { status: 'ok', serverName: sni.status === 'ok' ? sni.serverName : undefined, alpn };
+}
+
+/** Reads a ProtocolNameList in `b[p, end)` (RFC 7301 section 3.1); undefined when malformed. */
+function parseAlpn(b: Buffer, p: number, end: number): string[] | undefined {
+  if (p + 2 > end || p + 2 + b.readUInt16BE(p) !== end) return undefined;
+  p += 2;
+  const protocols: string[] = [];
+  while (p < end) {
+    const length = b[p] ?? 0;
+    if (length === 0 || p + 1 + length > end) return undefined;
+    protocols.push(b.toString('latin1', p + 1, p + 1 + length));
+    p += 1 + length;
+  }
+  return protocols.length === 0 ? undefined : protocols;
 }
 
 /** Reads the `host_name` entry of a ServerNameList in `b[p, end)` (RFC 6066 section 3). */

@@ -162,6 +162,12 @@ export const httpResourceOptionsSchema = z
     cors: corsSchema.optional(),
     allowEncodedSlash: z.boolean().optional().describe('Pass `%2F` and `%5C` in paths instead of answering 400.'),
     preserveHost: z.boolean().optional().describe('Send the client Host header upstream instead of the target host.'),
+    acme: z
+      .boolean()
+      .optional()
+      .describe(
+        "`false`: never obtain an ACME certificate for this host (an uploaded one, or the built-in CA's, is served); default true when ACME is configured.",
+      ),
   })
   .describe('Settings of an HTTP resource; omitted ones take the gateway defaults.');
 /** Options of an HTTP resource. */
