@@ -25,6 +25,7 @@ import { bumpConfigVersion } from '../control/config-changes.js';
 import { createGateway } from '../modules/gateways/service.js';
 import { listCertificateStatus } from '../modules/certificates/service.js';
 import { builtinCa } from './builtin-ca.js';
+import { certificateKeyContext } from './certificate-keys.js';
 import { startCertificateManager, type CertificateManager } from './certificate-manager.js';
 import { RETRY_BASE_MS } from './renewal.js';
 
@@ -260,16 +261,20 @@ describe.skipIf(!requirePebble())('ACME certificates from pebble, served by a ma
     expect(JSON.stringify(dump)).not.toMatch(pem);
     const listing = await listCertificateStatus(ctx, orgId, undefined, 200);
     expect(JSON.stringify(listing.map((r) => r.view))).not.toMatch(pem);
-    // The gateway keeps its own enrolment key (mode 0600) and nothing else: its saved snapshot has no TLS keys.
+    // The gateway keeps the certificate keys in memory only: its saved snapshot has no TLS part, and no file
+    // holds any of them (its own enrolment key is a file of mode 0600; the access part is not this test's).
+    const keys = (await ctx.db.select().from(certificates)).map((c) =>
+      ctx.secrets.open(c.keyEnc, certificateKeyContext(c.id)).toString().trim(),
+    );
+    expect(keys.length).toBeGreaterThan(0);
     const dir = join(tmp.path, 'gateway-data', 'gateway');
+    const saved = JSON.parse(await readFile(join(dir, 'snapshot.json'), 'utf8')) as { tls?: unknown };
+    expect(saved.tls).toEqual({ certificates: [], challenges: [] });
     for (const name of await readdir(dir)) {
       const text = await readFile(join(dir, name), 'utf8');
-      if (name === 'key.pem') {
-        expect((await stat(join(dir, name))).mode & 0o777).toBe(0o600);
-        continue;
-      }
-      expect(text, name).not.toMatch(pem);
+      for (const key of keys) expect(text.includes(key), name).toBe(false);
     }
+    expect((await stat(join(dir, 'key.pem'))).mode & 0o777).toBe(0o600);
   });
 
   it('renews a short-lived certificate before it expires, and never serves an expired one', async () => {
