@@ -1,4 +1,8 @@
 export { buildApp, BODY_LIMIT_BYTES } from './app.js';
+export type { AuditVerifyReport } from '@rustronaut/contracts';
+export { backupToFile, restoreFromFile, type RestoreFileResult } from './backup/backup-file.js';
+export type { DumpSummary } from './backup/dump-database.js';
+export type { RestoreOptions, RestoreSummary } from './backup/restore-database.js';
 export { describeAuditProblem, formatAuditReport } from './audit/format-audit-report.js';
 export { verifyAuditChains, type VerifyAuditOptions } from './audit/verify-audit.js';
 export type { AdminContext } from './context.js';

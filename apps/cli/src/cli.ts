@@ -3,7 +3,7 @@ import { errors, isAppError } from '@rustronaut/errors';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import type { RunningAdmin } from '@rustronaut/admin';
+import type { AuditVerifyReport, RunningAdmin } from '@rustronaut/admin';
 import { EXIT, type CliIo } from './io.js';
 import { createRuntime, serveUntilSignal, type Runtime } from './runtime.js';
 import { VERSION } from './version.js';
@@ -82,6 +82,20 @@ const managedGatewayStep = (rt: Runtime, io: CliIo, opts: GatewayCommandOptions)
   const { startManagedGateway } = await import('@rustronaut/gateway');
   return startManagedGateway({ ...rt, adminUrl: opts.admin, enrolToken: token, agentVersion: VERSION });
 };
+
+/** The runtime's logger at warn level at most: commands that print a report keep start-up lines out of stdout. */
+const quiet = (rt: Runtime) => (rt.logger.isLevelEnabled('warn') ? rt.logger.child({}, { level: 'warn' }) : rt.logger);
+
+/** Throws ERR_AUDIT_CHAIN_BROKEN naming the first problem of a failed verification. */
+async function failOnBrokenAudit(report: AuditVerifyReport): Promise<void> {
+  if (report.ok) return;
+  const { describeAuditProblem } = await import('@rustronaut/admin');
+  const [first] = report.problems;
+  const more = report.problems.length > 1 ? ` (and more, listed above)` : '';
+  throw errors.auditChainBroken.create(
+    `the audit log is broken: ${first === undefined ? 'see above' : describeAuditProblem(first)}${more}`,
+  );
+}
 
 /** Builds the `rustronaut` command tree. Actions resolve when the command is done. */
 export function createProgram(io: CliIo): Command {
@@ -173,20 +187,47 @@ export function createProgram(io: CliIo): Command {
     })
     .action(async (opts: { config?: string; org?: string }) => {
       const rt = createRuntime(io, opts.config, 'audit');
-      const { openMigratedDatabase, verifyAuditChains, formatAuditReport, describeAuditProblem } =
-        await import('@rustronaut/admin');
-      // stdout carries the report: keep the database's start-up lines out of it.
-      const logger = rt.logger.isLevelEnabled('warn') ? rt.logger.child({}, { level: 'warn' }) : rt.logger;
-      const database = await openMigratedDatabase(rt.config, logger);
+      const { openMigratedDatabase, verifyAuditChains, formatAuditReport } = await import('@rustronaut/admin');
+      const database = await openMigratedDatabase(rt.config, quiet(rt));
       const report = await verifyAuditChains(database.db, { orgId: opts.org }).finally(() => database.close());
       io.stdout.write(formatAuditReport(report));
-      const [first] = report.problems;
-      if (!report.ok) {
-        const more = report.problems.length > 1 ? ` (and more, listed above)` : '';
-        throw errors.auditChainBroken.create(
-          `the audit log is broken: ${first === undefined ? 'see above' : describeAuditProblem(first)}${more}`,
-        );
-      }
+      await failOnBrokenAudit(report);
+    });
+
+  program
+    .command('backup')
+    .description('write a consistent backup of every table to a file; secrets stay encrypted (docs/operations.md)')
+    .addOption(configOption())
+    .requiredOption('-o, --out <file>', 'file to write (mode 0600), replaced only once the backup is complete')
+    .action(async (opts: { config?: string; out: string }) => {
+      const rt = createRuntime(io, opts.config, 'backup');
+      const { backupToFile } = await import('@rustronaut/admin');
+      const file = resolve(io.cwd, opts.out);
+      const { header, rows } = await backupToFile(rt.config, file, VERSION);
+      io.stdout.write(
+        `backup written to ${file}: ${String(rows)} rows in ${String(header.tables.length)} tables (${header.driver}, schema with ${String(header.schema.migrations)} migrations)\n` +
+          'it holds secrets encrypted under the master key: keep a copy of RUSTRONAUT_MASTER_KEY or data/master.key too\n',
+      );
+    });
+
+  program
+    .command('restore')
+    .description('load a backup into an empty database (stop the admin first); --force replaces what is there')
+    .argument('<file>', 'a file written by rustronaut backup')
+    .addOption(configOption())
+    .option('--force', 'replace everything the database holds, audit log included')
+    .action(async (file: string, opts: { config?: string; force?: boolean }) => {
+      const rt = createRuntime(io, opts.config, 'restore');
+      const { restoreFromFile, formatAuditReport } = await import('@rustronaut/admin');
+      const path = resolve(io.cwd, file);
+      const { header, rows, replaced, audit } = await restoreFromFile(rt.config, quiet(rt), path, {
+        force: opts.force === true,
+      });
+      io.stdout.write(
+        `restored ${String(rows)} rows in ${String(header.tables.length)} tables from ${path} (written ${header.createdAt} by rustronaut ${header.software})${replaced ? ', replacing what the database held' : ''}\n`,
+      );
+      io.stdout.write(formatAuditReport(audit));
+      await failOnBrokenAudit(audit);
     });
 
   program

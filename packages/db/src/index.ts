@@ -36,3 +36,5 @@ export {
   users,
 } from './schema.js';
 export { getSetting, insertSetting, setSetting } from './settings-repository.js';
+export { schemaTables, type SchemaTable } from './schema-tables.js';
+export { readSchemaVersion, type SchemaVersion } from './schema-version.js';

@@ -135,6 +135,21 @@ export const errors = {
     500,
     '`rustronaut audit verify` found an audit event that was changed, removed or inserted out of order; the message names the event.',
   ),
+  backupInvalid: defineError(
+    'ERR_BACKUP_INVALID',
+    422,
+    'The file given to `rustronaut restore` is not a complete Rustronaut backup (unknown format, a damaged line, or cut short); the message names the line. Nothing was restored.',
+  ),
+  backupIncompatible: defineError(
+    'ERR_BACKUP_INCOMPATIBLE',
+    409,
+    'The backup was made at another database schema version than this Rustronaut runs (an older or newer release); restore it with the release that made it, then upgrade. Nothing was restored.',
+  ),
+  restoreTargetNotEmpty: defineError(
+    'ERR_BACKUP_TARGET_NOT_EMPTY',
+    409,
+    '`rustronaut restore` refuses a database that already holds data; the message lists the tables. Restore into an empty database, or pass `--force` to replace everything in it.',
+  ),
   gatewayBadRequest: defineError(
     'ERR_GW_BAD_REQUEST',
     400,
