@@ -1,7 +1,9 @@
 import { explainListenError, formatListenAddress, type Config } from '@rustronaut/config';
 import { getSetting, openDatabase, setSetting, type Database } from '@rustronaut/db';
-import type { Logger } from '@rustronaut/observability';
+import { createMetricsRegistry, createOpsServer, type Logger, type Registry } from '@rustronaut/observability';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildApp } from './app.js';
 import type { AdminContext } from './context.js';
@@ -13,12 +15,20 @@ import { bootstrapOwner } from './modules/auth/bootstrap.js';
 import { localGatewayEnrolToken } from './modules/gateways/local-gateway.js';
 import { loadMasterKey } from './secrets/master-key.js';
 import { prepareDataDir } from './data-dir.js';
+import { createAdminMetrics } from './monitoring/admin-metrics.js';
+import { startAuditVerifier, type AuditVerifier } from './monitoring/audit-verifier.js';
 
 /** What starting the admin needs. */
 export interface AdminOptions {
   readonly config: Config;
   readonly logger: Logger;
   readonly version: string;
+  /**
+   * The process's metrics registry: the admin adds its families (certificate expiry, audit verification). In
+   * `rustronaut start` the gateway's operations listener serves it; `admin.opsListen` serves it too. Default: a
+   * registry of the admin's own.
+   */
+  readonly metrics?: Registry;
 }
 
 /** A running admin. */
@@ -27,6 +37,8 @@ export interface RunningAdmin {
   readonly url: string;
   /** Base URL of the control channel (mutual TLS) that enrolled gateways dial. */
   readonly controlUrl: string;
+  /** Base URL of the operations listener (`admin.opsListen`), when configured. */
+  readonly opsUrl: string | undefined;
   /**
    * A one-time enrolment token for the gateway `rustronaut start` runs beside the admin (the `local` gateway of
    * the first organisation); undefined until the first owner exists.
@@ -95,11 +107,21 @@ export async function startAdmin(options: AdminOptions): Promise<RunningAdmin> {
     throw err;
   }
   const app = buildApp(ctx, { controlUrl: control.url });
+  const registry = options.metrics ?? createMetricsRegistry({ role: 'admin', version: options.version });
+  const metrics = createAdminMetrics(registry, ctx.db, ctx.logger);
+  const minutes = config.admin.auditVerifyIntervalMinutes;
+  const verifier: AuditVerifier | undefined =
+    minutes > 0 ? startAuditVerifier(ctx.db, metrics, ctx.logger, minutes * 60_000) : undefined;
+  let closing = false;
+  let ops: Server | undefined;
   const { host, port } = config.admin.listen;
   const closeAll = async () => {
+    closing = true;
+    if (ops?.listening === true) await new Promise((resolve) => ops?.close(resolve));
     await certificates.close();
     await app.close();
     await control.close();
+    await verifier?.stop();
     await database.close();
   };
   try {
@@ -107,6 +129,17 @@ export async function startAdmin(options: AdminOptions): Promise<RunningAdmin> {
   } catch (err) {
     await closeAll();
     throw explainListenError(err as Error, 'admin.listen', config.admin.listen);
+  }
+  const opsListen = config.admin.opsListen;
+  if (opsListen !== undefined) {
+    ops = createOpsServer(registry, { ready: () => !closing });
+    try {
+      ops.listen(opsListen.port, opsListen.host || '::');
+      await once(ops, 'listening');
+    } catch (err) {
+      await closeAll();
+      throw explainListenError(err as Error, 'admin.opsListen', opsListen);
+    }
   }
   const bound = app.server.address() as AddressInfo;
   const url = `http://${formatListenAddress({ host: host || 'localhost', port: bound.port })}`;
@@ -119,9 +152,14 @@ export async function startAdmin(options: AdminOptions): Promise<RunningAdmin> {
     );
   }
   logger.info({ url: control.url }, 'control channel listening (mutual TLS)');
+  const opsPort = (ops?.address() as AddressInfo | null)?.port;
   return {
     url,
     controlUrl: control.url,
+    opsUrl:
+      opsListen === undefined || opsPort === undefined
+        ? undefined
+        : `http://${formatListenAddress({ host: opsListen.host || 'localhost', port: opsPort })}`,
     localGatewayEnrolToken: () => localGatewayEnrolToken(ctx),
     close: closeAll,
   };

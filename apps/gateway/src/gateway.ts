@@ -1,7 +1,7 @@
 import type { GatewayFileConfig, SnapshotAccess, TcpRouteConfig } from '@rustronaut/contracts';
 import { parseListenAddress, type Config, type ListenAddress } from '@rustronaut/config';
 import { errors, isAppError } from '@rustronaut/errors';
-import type { Logger, Registry } from '@rustronaut/observability';
+import { createOpsServer, type Logger, type Registry } from '@rustronaut/observability';
 import { watch, type FSWatcher } from 'node:fs';
 import { createServer, type Server, type ServerOptions } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -13,7 +13,6 @@ import { answerClientError } from './client-error.js';
 import { emptyGatewayConfig, loadGatewayFile } from './file-config/load-gateway-file.js';
 import { createGatewayMetrics } from './gateway-metrics.js';
 import { drain, listen } from './listen.js';
-import { createOpsServer } from './ops-server.js';
 import { createAccessLog } from './proxy/access-log.js';
 import type { RedeemCode } from './access/managed-access.js';
 import { compileOrgAccess } from './access/org-access.js';

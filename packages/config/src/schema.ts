@@ -109,6 +109,20 @@ export const configSchema = {
       default: '127.0.0.1:8081',
       schema: listenAddressSchema,
     }),
+    opsListen: field<ListenAddressValue | undefined>({
+      env: 'RUSTRONAUT_ADMIN_OPS_LISTEN',
+      description:
+        'Address of the admin operations listener (`/healthz`, `/readyz`, `/metrics`: certificate expiry, audit chain verification), as host:port. Unset: none (`rustronaut start` serves these metrics on `gateway.opsListen`). Keep it private.',
+      default: undefined,
+      schema: listenAddressSchema.optional(),
+    }),
+    auditVerifyIntervalMinutes: field({
+      env: 'RUSTRONAUT_ADMIN_AUDIT_VERIFY_INTERVAL_MINUTES',
+      description:
+        'How often the admin verifies the audit hash chains in the background (the result is the `rustronaut_audit_verification_ok` metric; a broken chain is logged as an error). 0 turns it off.',
+      default: '60',
+      schema: z.coerce.number().int().min(0).max(10_080),
+    }),
     initialEmail: field<string | undefined>({
       env: 'RUSTRONAUT_ADMIN_EMAIL',
       description:

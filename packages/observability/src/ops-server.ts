@@ -1,4 +1,4 @@
-import type { Registry } from '@rustronaut/observability';
+import type { Registry } from 'prom-client';
 import { createServer, type Server } from 'node:http';
 
 /** What the ops listener reports on. */
@@ -8,8 +8,9 @@ export interface OpsState {
 }
 
 /**
- * The operations listener: `/healthz` (the process answers), `/readyz` (it should get traffic),
- * `/metrics` (Prometheus text format). Kept on its own, private address.
+ * The operations listener of a process (the gateway's `gateway.opsListen`, the admin's `admin.opsListen`):
+ * `/healthz` (the process answers), `/readyz` (it should get traffic), `/metrics` (Prometheus text format).
+ * Kept on its own, private address.
  */
 export function createOpsServer(registry: Registry, state: OpsState): Server {
   return createServer((req, res) => {
