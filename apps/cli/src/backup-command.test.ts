@@ -74,25 +74,26 @@ describe('rustronaut backup and restore', () => {
   ];
 
   describe.each(targets)('restore into $name', (target) => {
-    let env: Record<string, string>;
-    let drop: () => Promise<void>;
-    beforeAll(async () => ({ env, drop } = await target.env()));
-    afterAll(() => drop());
+    let database: { env: Record<string, string>; drop(): Promise<void> };
+    beforeAll(async () => {
+      database = await target.env();
+    });
+    afterAll(() => database.drop());
 
     it('loads the backup and verifies the audit log; a second restore is refused; --force replaces', async () => {
-      const restore = run(['restore', file()], env);
+      const restore = run(['restore', file()], database.env);
       expect(await restore.exit, restore.err()).toBe(0);
       expect(restore.out()).toMatch(
         /^restored \d+ rows in \d+ tables from .*instance\.backup \(written .* by rustronaut .*\)\naudit log intact: 2 chains, \d+ events checked\n$/,
       );
 
-      const again = run(['restore', file()], env);
+      const again = run(['restore', file()], database.env);
       expect(await again.exit).toBe(1);
       expect(again.err()).toMatch(
         /^rustronaut: the database is not empty \(rows in .*users.*\): restore into an empty database, or pass --force to replace everything in it, audit log included \[ERR_BACKUP_TARGET_NOT_EMPTY\]\n$/,
       );
 
-      const forced = run(['restore', '--force', file()], env);
+      const forced = run(['restore', '--force', file()], database.env);
       expect(await forced.exit, forced.err()).toBe(0);
       expect(forced.out()).toContain(', replacing what the database held\naudit log intact');
     }, 120_000);

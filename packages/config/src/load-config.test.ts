@@ -32,6 +32,8 @@ describe('loadConfig', () => {
         listen: { host: '127.0.0.1', port: 8080 },
         publicUrl: undefined,
         controlListen: { host: '127.0.0.1', port: 8081 },
+        opsListen: undefined,
+        auditVerifyIntervalMinutes: 60,
         initialEmail: undefined,
         initialPassword: undefined,
       },
