@@ -11,7 +11,7 @@ export function createAdminMetrics(registry: Registry, db: DrizzleDatabase, logg
   return {
     certificateExpiry: new Gauge({
       name: 'rustronaut_certificate_expiry_timestamp_seconds',
-      help: 'Unix time at which a TLS certificate held by the admin expires (its notAfter), by certificate, organisation and source (upload or acme).',
+      help: 'Unix time at which a TLS certificate held by the admin expires (its notAfter), by certificate, organisation and source (upload, acme, or builtin: the built-in CA fallback).',
       labelNames: ['certificate_id', 'org_id', 'source'] as const,
       registers,
       async collect() {
