@@ -3,7 +3,15 @@ import { startTestAdmin, testDrivers, type TestAdmin } from '../test/harness.js'
 import { labelOf, type JsonSchema } from '../test/openapi-operations.js';
 import { garbageRequests, minimalRequest, SQL_META, type ApiRequest } from '../test/openapi-requests.js';
 import { stringAccepted } from '../test/openapi-samples.js';
-import { countRows, fetchOpenApi, inPool, problemDefect, send, type OpenApi } from '../test/openapi-world.js';
+import {
+  addReportedHub,
+  countRows,
+  fetchOpenApi,
+  inPool,
+  problemDefect,
+  send,
+  type OpenApi,
+} from '../test/openapi-world.js';
 
 /** Requests in flight at once: enough to keep the run short, few enough to keep PGlite's queue short. */
 const CONCURRENCY = 8;
@@ -20,6 +28,7 @@ describe.each(testDrivers())('[$name] garbage to every route', (driver) => {
     t = await startTestAdmin(driver);
     api = await fetchOpenApi(t);
     token = await t.login(t.owner.email, t.owner.password);
+    await addReportedHub(t, t.owner.orgId);
   });
   afterAll(() => t.close());
 
@@ -73,13 +82,15 @@ describe.each(testDrivers())('[$name] garbage to every route', (driver) => {
   it('stores SQL meta-characters in free-text names literally', async () => {
     // Where a create's `name` takes them, they are data: the object is created and its answer shows them unchanged.
     let checked = 0;
+    // Kinds whose body names a site (site targets) get a real one.
+    const site = await t.created(`/api/v1/orgs/${t.owner.orgId}/sites`, { token, body: { name: 'meta-site' } });
     for (const kind of api.kinds) {
       const name = ((kind.create.body?.properties ?? {}) as Record<string, JsonSchema>).name;
       if (name === undefined || !SQL_META.every((meta) => stringAccepted(name, meta))) continue;
       for (const [i, meta] of SQL_META.entries()) {
         const value = `${meta} ${kind.collection} ${String(i)}`;
         const request = minimalRequest(kind.create, api.doc, {
-          ids: { orgId: t.owner.orgId },
+          ids: { orgId: t.owner.orgId, siteId: site.id },
           overrides: { name: value },
         });
         const res = await send(t, request, token);

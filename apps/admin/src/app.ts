@@ -17,7 +17,9 @@ import { memberRoutes } from './modules/members/routes.js';
 import { orgRoutes } from './modules/orgs/routes.js';
 import { policyRoutes } from './modules/policies/routes.js';
 import { resourceRoutes } from './modules/resources/routes.js';
+import { connectorRoutes } from './modules/sites/connector-routes.js';
 import { siteRoutes } from './modules/sites/routes.js';
+import { deviceRoutes } from './modules/devices/routes.js';
 import { roleRoutes } from './modules/roles/routes.js';
 import { orgSessionRoutes } from './modules/sessions/routes.js';
 import { systemRoutes } from './modules/system/routes.js';
@@ -96,6 +98,7 @@ export function buildApp(ctx: AdminContext, options: BuildAppOptions = {}): Fast
   void app.register(resourceRoutes(ctx));
   void app.register(policyRoutes(ctx));
   void app.register(siteRoutes(ctx));
+  void app.register(deviceRoutes(ctx));
   void app.register(memberRoutes(ctx));
   void app.register(roleRoutes(ctx));
   void app.register(apiKeyRoutes(ctx));
@@ -104,5 +107,6 @@ export function buildApp(ctx: AdminContext, options: BuildAppOptions = {}): Fast
   void app.register(gatewayRoutes(ctx));
   void app.register(certificateRoutes(ctx));
   void app.register(agentRoutes(ctx, options.controlUrl ?? controlUrlOf(ctx.config)));
+  void app.register(connectorRoutes(ctx, options.controlUrl ?? controlUrlOf(ctx.config)));
   return app;
 }

@@ -2,7 +2,9 @@
  * Test fixtures driven by the OpenAPI document: fetch it from a running admin, fill an organisation with one
  * object of every kind the API creates, snapshot what an organisation holds, and count every table's rows.
  */
+import { gateways, newId } from '@rustronaut/db';
 import { errors } from '@rustronaut/errors';
+import { generateKeyPair } from '@rustronaut/wireguard';
 import { sql } from 'drizzle-orm';
 import { buildApp } from '../src/app.js';
 import type { TestAdmin, TestResponse } from './harness.js';
@@ -89,6 +91,7 @@ export async function seedOrg(
   overrides: Readonly<Record<string, unknown>> = {},
 ): Promise<SeededOrg> {
   const ids: Record<string, string> = { orgId };
+  await addReportedHub(t, orgId);
   let pending = [...api.kinds];
   const last = new Map<string, string>();
   for (let pass = 0; pass < api.kinds.length + 1 && pending.length > 0; pass++) {
@@ -116,6 +119,25 @@ export async function seedOrg(
     ids,
     failures: pending.map((kind) => `${labelOf(kind.create)}: ${last.get(kind.collection) ?? ''}`),
   };
+}
+
+/**
+ * An enrolled tunnel hub of `orgId` that has reported its key and endpoint, as if `rustronaut tunnel` ran: client
+ * devices are only made once an organisation has one.
+ */
+export async function addReportedHub(t: TestAdmin, orgId: string): Promise<void> {
+  const id = newId();
+  await t.ctx.db.insert(gateways).values({
+    id,
+    orgId,
+    name: `hub-${id}`,
+    kind: 'hub',
+    certFingerprint: `test-${id}`,
+    enrolledAt: t.ctx.now(),
+    lastSeenAt: t.ctx.now(),
+    wgPublicKey: generateKeyPair().publicKey,
+    wgEndpoint: '192.0.2.10:51820',
+  });
 }
 
 /** Every list of an organisation (`GET /api/v1/orgs/{orgId}/<list>`), read as `token`: path -> answer. */

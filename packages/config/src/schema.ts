@@ -262,6 +262,51 @@ export const configSchema = {
       schema: z.enum(['http-01', 'tls-alpn-01']),
     }),
   },
+  tunnel: {
+    pool: field({
+      env: 'RUSTRONAUT_TUNNEL_POOL',
+      description:
+        'IPv4 prefix from which tunnel addresses are allocated (the hub gets the first host address, sites and client devices the next free ones). The default sits inside RFC 6598 shared address space (100.64.0.0/10), which no LAN or Internet route uses. Changing it leaves addresses already allocated as they are.',
+      default: '100.96.0.0/16',
+      schema: z
+        .string()
+        .trim()
+        .regex(
+          /^\d{1,3}(\.\d{1,3}){3}\/([0-9]|[12][0-9]|30)$/,
+          'expected an IPv4 prefix of at most /30, e.g. 100.96.0.0/16',
+        ),
+    }),
+    listenPort: field({
+      env: 'RUSTRONAUT_TUNNEL_LISTEN_PORT',
+      description: 'UDP port the tunnel hub listens on for WireGuard.',
+      default: '51820',
+      schema: z.coerce.number().int().min(1).max(65_535),
+    }),
+    endpoint: field<string | undefined>({
+      env: 'RUSTRONAUT_TUNNEL_ENDPOINT',
+      description:
+        'Where connectors and client devices reach the hub, as `host:port` (a DNS name or an IP address; the port is usually `tunnel.listenPort`). Unset: the host of `admin.publicUrl` (or `admin.listen`) and `tunnel.listenPort`.',
+      default: undefined,
+      schema: z
+        .string()
+        .trim()
+        .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected host:port, e.g. vpn.example.com:51820')
+        .optional(),
+    }),
+    interface: field({
+      env: 'RUSTRONAUT_TUNNEL_INTERFACE',
+      description: "Name of the hub's WireGuard interface (at most 15 characters).",
+      default: 'rustronaut0',
+      schema: z.string().regex(/^[A-Za-z0-9_=+.-]{1,15}$/, 'expected an interface name of 1-15 characters'),
+    }),
+    opsListen: field({
+      env: 'RUSTRONAUT_TUNNEL_OPS_LISTEN',
+      description:
+        'Address of the tunnel hub operations listener (`/healthz`, `/readyz`, `/metrics` with per-peer handshake and byte counters), as host:port.',
+      default: '127.0.0.1:9091',
+      schema: listenAddressSchema,
+    }),
+  },
 } as const;
 
 /** A node of the schema tree: a field or a group of nodes. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { gatewayFileSchema, httpUpstreamSchema } from './gateway-config.js';
+import { hubTunnelConfig, siteTunnelConfig } from './tunnel.js';
 
 // The control channel between the admin and its gateways (docs/control-plane.md): enrolment on the admin API,
 // then config snapshots, a push stream and heartbeats over mutual TLS on the control listener.
@@ -189,6 +190,8 @@ export const configSnapshot = z
     config: gatewayFileSchema.describe('Routes and TCP listeners, in the standalone gateway file format.'),
     access: snapshotAccess.optional().describe('Present when the admin can sign users in for its gateways.'),
     tls: snapshotTls.default({ certificates: [], challenges: [] }),
+    tunnel: hubTunnelConfig.optional().describe('For a tunnel hub: its address and peers.'),
+    site: siteTunnelConfig.optional().describe('For a site connector: its address, hub and targets.'),
   })
   .describe('A versioned configuration snapshot.');
 /** A parsed snapshot. */
@@ -222,6 +225,10 @@ export type HeartbeatRequest = z.infer<typeof heartbeatRequest>;
 export const gatewayCreateBody = z
   .strictObject({
     name: z.string().trim().min(1).max(100).describe('Name, unique in the organisation (e.g. `edge-eu-1`).'),
+    kind: z
+      .enum(['gateway', 'hub'])
+      .default('gateway')
+      .describe('`gateway`, or `hub` for a WireGuard tunnel hub (`rustronaut tunnel`); default `gateway`.'),
   })
   .describe('A gateway to create; the answer carries its one-time enrolment token.');
 /** Body of a gateway creation. */
@@ -233,6 +240,9 @@ export const gatewayView = z
     id,
     orgId: id,
     name: z.string(),
+    kind: z.enum(['gateway', 'hub']).describe('`gateway` or `hub` (tunnel hub).'),
+    wgPublicKey: z.string().nullable().describe("A hub's WireGuard public key, as it reported it."),
+    wgEndpoint: z.string().nullable().describe('Where sites and devices reach a hub (`host:port`), as it reported it.'),
     enrolled: z.boolean().describe('True once the gateway holds a certificate.'),
     enrolledAt: timestamp.nullable(),
     enrolTokenExpiresAt: timestamp.nullable().describe('Expiry of the unused enrolment token, if there is one.'),

@@ -20,6 +20,7 @@ export {
   authFailures,
   certificates,
   configVersions,
+  devices,
   gateways,
   identityProviders,
   memberships,
@@ -32,7 +33,9 @@ export {
   sessions,
   settings,
   signingKeys,
+  siteTargets,
   sites,
+  tunnelAddresses,
   users,
 } from './schema.js';
 export { getSetting, insertSetting, setSetting } from './settings-repository.js';

@@ -219,14 +219,91 @@ export const sites = pgTable(
     description: description(),
     /** The connector's WireGuard public key, once enrolled. */
     publicKey: text('public_key'),
-    /** Tunnel address from IPAM, once enrolled; unique. */
+    /** Tunnel address from IPAM (a row of `tunnel_addresses`), allocated when the site is created; unique. */
     tunnelAddress: text('tunnel_address').unique(),
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true }),
+    /** SHA-256 of the one-time connector enrolment token, hex; cleared once used. */
+    enrolTokenHash: text('enrol_token_hash').unique(),
+    enrolTokenExpiresAt: timestamp('enrol_token_expires_at', { withTimezone: true }),
+    /** SHA-256 fingerprint of the connector's control-channel client certificate, hex. */
+    certFingerprint: text('cert_fingerprint').unique(),
+    enrolledAt: timestamp('enrolled_at', { withTimezone: true }),
+    /** Software version and status fields (target health, last error) of the connector's last heartbeat. */
+    agentVersion: text('agent_version'),
+    status: jsonb('status').$type<Record<string, unknown>>(),
+    /** The hub's view of the site's peer, as its tunnel hub last reported it. */
+    lastHandshakeAt: timestamp('last_handshake_at', { withTimezone: true }),
+    rxBytes: bigint('rx_bytes', { mode: 'number' }),
+    txBytes: bigint('tx_bytes', { mode: 'number' }),
+    peerReportedAt: timestamp('peer_reported_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [uniqueIndex('sites_org_name_idx').on(t.orgId, t.name), index('sites_org_id_idx').on(t.orgId, t.id)],
 );
+
+/**
+ * What a site's connector forwards: a local `host:port` at the site, reached from the hub at
+ * `<site tunnel address>:<tunnel_port>` (the connector listens there and accepts only the hub).
+ */
+export const siteTargets = pgTable(
+  'site_targets',
+  {
+    id: uuid('id').primaryKey(),
+    orgId: orgId(),
+    siteId: uuid('site_id')
+      .notNull()
+      .references(() => sites.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** Host name or IP address as the site sees it (LAN). */
+    host: text('host').notNull(),
+    port: integer('port').notNull(),
+    /** Port the connector listens on at its tunnel address; unique per site (default: `port` when free). */
+    tunnelPort: integer('tunnel_port').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('site_targets_site_name_idx').on(t.siteId, t.name),
+    uniqueIndex('site_targets_site_port_idx').on(t.siteId, t.tunnelPort),
+    index('site_targets_org_id_idx').on(t.orgId, t.id),
+  ],
+);
+
+/** Client devices (VPN mode): a user's WireGuard peer of the org's tunnel hub. Only the public key is kept. */
+export const devices = pgTable(
+  'devices',
+  {
+    id: uuid('id').primaryKey(),
+    orgId: orgId(),
+    /** The user the device belongs to. */
+    userId: userId(),
+    name: text('name').notNull(),
+    publicKey: text('public_key').notNull().unique(),
+    /** Tunnel address from IPAM; unique. */
+    tunnelAddress: text('tunnel_address').notNull().unique(),
+    /** Sites whose tunnel addresses the device may reach. */
+    siteIds: jsonb('site_ids').$type<string[]>().notNull(),
+    lastHandshakeAt: timestamp('last_handshake_at', { withTimezone: true }),
+    rxBytes: bigint('rx_bytes', { mode: 'number' }),
+    txBytes: bigint('tx_bytes', { mode: 'number' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('devices_org_user_name_idx').on(t.orgId, t.userId, t.name),
+    index('devices_org_id_idx').on(t.orgId, t.id),
+  ],
+);
+
+/**
+ * IPAM: every tunnel address handed out, instance-wide. The primary key makes an address unique across sites and
+ * devices; a row goes with its site or device (cascade), which releases the address.
+ */
+export const tunnelAddresses = pgTable('tunnel_addresses', {
+  address: text('address').primaryKey(),
+  siteId: uuid('site_id').references(() => sites.id, { onDelete: 'cascade' }),
+  deviceId: uuid('device_id').references(() => devices.id, { onDelete: 'cascade' }),
+  createdAt: createdAt(),
+});
 
 /** Published services. Hosts are global: one host (and path prefix) belongs to one resource of one org. */
 export const resources = pgTable(
@@ -261,7 +338,7 @@ export const resources = pgTable(
   ],
 );
 
-/** Gateways (and later tunnel hubs and connectors): enrolled agents that get the org's config pushed. */
+/** Gateways and tunnel hubs (`kind`): enrolled agents that get the org's config pushed. */
 export const gateways = pgTable(
   'gateways',
   {
@@ -281,6 +358,11 @@ export const gateways = pgTable(
     agentVersion: text('agent_version'),
     configVersion: bigint('config_version', { mode: 'number' }),
     status: jsonb('status').$type<Record<string, unknown>>(),
+    /** `gateway`, or `hub` for a WireGuard tunnel hub. */
+    kind: text('kind').notNull().default('gateway'),
+    /** A hub's WireGuard public key and the endpoint (`host:port`) sites and devices dial, as it reported them. */
+    wgPublicKey: text('wg_public_key'),
+    wgEndpoint: text('wg_endpoint'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

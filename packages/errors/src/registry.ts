@@ -130,6 +130,16 @@ export const errors = {
     503,
     'A gateway cannot reach the admin (to enrol, or on the control channel), or the admin answered something it does not understand; an enrolled gateway keeps serving its last snapshot and retries.',
   ),
+  tunnelNoHub: defineError(
+    'ERR_TUNNEL_NO_HUB',
+    409,
+    'The organisation has no tunnel hub that reported its WireGuard key and endpoint yet: create a gateway of kind `hub` and run `rustronaut tunnel` with its enrolment token.',
+  ),
+  tunnelPrerequisite: defineError(
+    'ERR_TUNNEL_PREREQUISITE',
+    500,
+    'The tunnel hub or the connector cannot manage WireGuard here: the message names what is missing (root or CAP_NET_ADMIN, /dev/net/tun, the wireguard-go binary). The CLI exits with code 1.',
+  ),
   auditChainBroken: defineError(
     'ERR_AUDIT_CHAIN_BROKEN',
     500,

@@ -22,6 +22,9 @@ export const PERMISSIONS = [
   'gateway:create',
   'gateway:update',
   'gateway:delete',
+  'device:read',
+  'device:create',
+  'device:delete',
   'member:read',
   'member:create',
   'member:update',
@@ -56,7 +59,7 @@ export interface CustomRole {
 
 const KNOWN: ReadonlySet<string> = new Set(PERMISSIONS);
 /** The nouns whose read, create, update and delete an operator holds. */
-const OPERATED = ['resource', 'policy', 'site', 'gateway'];
+const OPERATED = ['resource', 'policy', 'site', 'gateway', 'device'];
 
 const byRule = (keep: (permission: Permission) => boolean): readonly Permission[] =>
   Object.freeze(PERMISSIONS.filter(keep));
@@ -65,7 +68,7 @@ const byRule = (keep: (permission: Permission) => boolean): readonly Permission[
  * The permissions of each built-in role (docs/rbac.md renders this table with `renderRoleTable`):
  * - owner: everything;
  * - admin: everything but deleting the organisation;
- * - operator: reads and writes resources, policies, sites and gateways; reads members and the organisation;
+ * - operator: reads and writes resources, policies, sites, gateways and devices; reads members and the organisation;
  * - viewer: every `read` permission, nothing else.
  */
 export const BUILT_IN_ROLES: Readonly<Record<BuiltInRole, readonly Permission[]>> = Object.freeze({

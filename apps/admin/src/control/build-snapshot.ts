@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import { snapshotAccessOf } from '../access/snapshot-access.js';
 import { snapshotTls } from '../certificates/snapshot-tls.js';
 import type { AdminContext } from '../context.js';
+import { loadSiteRoutes, routeThroughSites } from './site-upstreams.js';
 
 /** The resource columns a snapshot is made of. */
 export type SnapshotResource = Pick<
@@ -67,10 +68,11 @@ export async function buildSnapshot(
     .from(resources)
     .where(and(eq(resources.orgId, orgId), eq(resources.enabled, true)))
     .orderBy(asc(resources.id));
+  const routed = routeThroughSites(rows, await loadSiteRoutes(ctx.db, orgId), options.onSkip ?? (() => {}));
   return {
     orgId,
     version: row?.version ?? 0,
-    config: snapshotConfig(rows, options.onSkip),
+    config: snapshotConfig(routed, options.onSkip),
     access: await snapshotAccessOf(ctx, orgId, options.adminUrl),
     tls: await snapshotTls(ctx, orgId),
   };

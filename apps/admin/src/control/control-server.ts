@@ -5,8 +5,9 @@ import {
   accessRedeemResponse,
   configSnapshot,
   heartbeatRequest,
+  hubReportRequest,
 } from '@rustronaut/contracts';
-import { gateways } from '@rustronaut/db';
+import { gateways, sites } from '@rustronaut/db';
 import { errors } from '@rustronaut/errors';
 import { and, eq } from 'drizzle-orm';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyRequest } from 'fastify';
@@ -22,6 +23,9 @@ import { buildSnapshot } from './build-snapshot.js';
 import { controlCa, fingerprintOf } from './control-ca.js';
 import { controlServerNames, controlUrlOf } from './control-url.js';
 import { openEventStream, type EventStream } from './event-stream.js';
+import { recordHubReport } from './hub-report.js';
+import { buildHubSnapshot, buildSiteSnapshot } from './tunnel-snapshot.js';
+import { parsePool } from '@rustronaut/wireguard';
 import { createVersionWatch } from './version-watch.js';
 
 /** The running control listener. */
@@ -47,20 +51,29 @@ export interface ControlServerOptions {
 /** Agent requests are JSON documents: a heartbeat, a code, or a batch of up to 1000 access events. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
 
-/** An agent, as identified by its client certificate. */
+/** An agent, as identified by its client certificate: a gateway, a tunnel hub or a site's connector. */
 interface Agent {
-  readonly gatewayId: string;
+  readonly kind: 'gateway' | 'hub' | 'site';
+  /** The gateway's (or hub's) id, or the site's. */
+  readonly id: string;
   readonly orgId: string;
   readonly fingerprint: string;
+}
+
+/** A gateway's identity for the access endpoints; 403 for a hub or a connector, which serve no users. */
+function gatewayOnly(agent: Agent): { readonly orgId: string; readonly gatewayId: string } {
+  if (agent.kind !== 'gateway') throw errors.forbidden.create('only a gateway signs users in and reports access');
+  return { orgId: agent.orgId, gatewayId: agent.id };
 }
 
 /**
  * Starts the control channel on `admin.controlListen`: HTTPS that demands a client certificate from the built-in
  * CA (the TLS handshake refuses anything else), then identifies the agent by the certificate's SHA-256
- * fingerprint, which must still belong to a gateway (a deleted or re-enrolled one gets 401). Endpoints:
- * `GET /v1/snapshot`, `GET /v1/stream` (server-sent `version` events), `POST /v1/heartbeat`,
- * `POST /v1/access/redeem` (a browser's one-time code for a session token) and `POST /v1/access/events`
- * (access decisions for the audit log).
+ * fingerprint, which must still belong to a gateway, tunnel hub or site (a deleted or re-enrolled one gets 401).
+ * Endpoints: `GET /v1/snapshot` (routes for a gateway, peers for a hub, address, hub and targets for a connector),
+ * `GET /v1/stream` (server-sent `version` events), `POST /v1/heartbeat`, for gateways `POST /v1/access/redeem`
+ * (a browser's one-time code for a session token) and `POST /v1/access/events` (access decisions for the audit
+ * log), and for hubs `POST /v1/tunnel/report`.
  */
 export async function startControlServer(
   ctx: AdminContext,
@@ -72,6 +85,7 @@ export async function startControlServer(
     (() => ctx.config.admin.publicUrl ?? `http://localhost:${String(ctx.config.admin.listen.port)}`);
   const logger = ctx.logger.child({ component: 'control' });
   const ca = await controlCa(ctx);
+  const pool = parsePool(ctx.config.tunnel.pool);
   const server = await ca.issueServerCertificate(controlServerNames(ctx.config), ctx.now());
   const loggerInstance: FastifyBaseLogger = logger;
   const app = Fastify({
@@ -105,32 +119,52 @@ export async function startControlServer(
     const raw = socket.authorized ? socket.getPeerCertificate().raw : undefined;
     if (raw === undefined) throw errors.unauthenticated.create('a client certificate from the admin CA is required');
     const fingerprint = fingerprintOf(raw);
-    const [row] = await ctx.db
-      .select({ id: gateways.id, orgId: gateways.orgId })
+    const [gateway] = await ctx.db
+      .select({ id: gateways.id, orgId: gateways.orgId, kind: gateways.kind })
       .from(gateways)
       .where(eq(gateways.certFingerprint, fingerprint));
-    if (row === undefined) {
-      throw errors.unauthenticated.create(
-        'this certificate belongs to no gateway (deleted, or enrolled again since): enrol with a new token',
-      );
+    if (gateway !== undefined) {
+      return { kind: gateway.kind === 'hub' ? 'hub' : 'gateway', id: gateway.id, orgId: gateway.orgId, fingerprint };
     }
-    return { gatewayId: row.id, orgId: row.orgId, fingerprint };
+    const [site] = await ctx.db
+      .select({ id: sites.id, orgId: sites.orgId })
+      .from(sites)
+      .where(eq(sites.certFingerprint, fingerprint));
+    if (site !== undefined) return { kind: 'site', id: site.id, orgId: site.orgId, fingerprint };
+    throw errors.unauthenticated.create(
+      'this certificate belongs to no gateway, hub or site (deleted, or enrolled again since): enrol with a new token',
+    );
   };
   const stillEnrolled = async (agent: Agent) => {
+    const table = agent.kind === 'site' ? sites : gateways;
     const [row] = await ctx.db
-      .select({ id: gateways.id })
-      .from(gateways)
-      .where(and(eq(gateways.id, agent.gatewayId), eq(gateways.certFingerprint, agent.fingerprint)));
+      .select({ id: table.id })
+      .from(table)
+      .where(and(eq(table.id, agent.id), eq(table.certFingerprint, agent.fingerprint)));
     return row !== undefined;
   };
-  const seen = (agent: Agent, fields: Partial<typeof gateways.$inferInsert> = {}) =>
-    ctx.db
+  const seen = async (
+    agent: Agent,
+    fields: { agentVersion?: string; configVersion?: number; status?: object } = {},
+  ) => {
+    if (agent.kind === 'site') {
+      const { agentVersion, status } = fields;
+      await ctx.db
+        .update(sites)
+        .set({ agentVersion, status: status as Record<string, unknown> | undefined, lastSeenAt: ctx.now() })
+        .where(and(eq(sites.id, agent.id), eq(sites.certFingerprint, agent.fingerprint)));
+      return;
+    }
+    await ctx.db
       .update(gateways)
-      .set({ ...fields, lastSeenAt: ctx.now() })
-      .where(and(eq(gateways.id, agent.gatewayId), eq(gateways.certFingerprint, agent.fingerprint)));
+      .set({ ...fields, status: fields.status as Record<string, unknown> | undefined, lastSeenAt: ctx.now() })
+      .where(and(eq(gateways.id, agent.id), eq(gateways.certFingerprint, agent.fingerprint)));
+  };
 
   app.get('/v1/snapshot', { schema: { response: { 200: configSnapshot } } }, async (request) => {
     const agent = await identify(request);
+    if (agent.kind === 'hub') return buildHubSnapshot(ctx.db, agent.orgId, pool);
+    if (agent.kind === 'site') return buildSiteSnapshot(ctx.db, agent.orgId, agent.id, pool);
     return buildSnapshot(ctx, agent.orgId, {
       adminUrl: adminUrl(),
       onSkip: (skipped) =>
@@ -153,7 +187,7 @@ export async function startControlServer(
       stillEnrolled(agent)
         .then((ok) => {
           if (!ok) {
-            logger.info({ gateway: agent.gatewayId }, 'push stream ended: the gateway is no longer enrolled');
+            logger.info({ agent: agent.id, kind: agent.kind }, 'push stream ended: the agent is no longer enrolled');
             stream.end();
           }
         })
@@ -191,14 +225,25 @@ export async function startControlServer(
   app.post(
     '/v1/access/redeem',
     { schema: { body: accessRedeemRequest, response: { 200: accessRedeemResponse } } },
-    async (request) => redeemAccessCode(ctx, (await identify(request)).orgId, request.body),
+    async (request) => redeemAccessCode(ctx, gatewayOnly(await identify(request)).orgId, request.body),
   );
 
   app.post(
     '/v1/access/events',
     { schema: { body: accessEventsRequest, response: { 204: z.null() } } },
     async (request, reply) => {
-      await recordAccessEvents(ctx, await identify(request), request.body.events);
+      await recordAccessEvents(ctx, gatewayOnly(await identify(request)), request.body.events);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/v1/tunnel/report',
+    { schema: { body: hubReportRequest, response: { 204: z.null() } } },
+    async (request, reply) => {
+      const agent = await identify(request);
+      if (agent.kind !== 'hub') throw errors.forbidden.create('only a tunnel hub reports tunnel peers');
+      await recordHubReport(ctx, agent, request.body);
       return reply.status(204).send(null);
     },
   );

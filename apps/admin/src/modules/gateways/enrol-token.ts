@@ -5,16 +5,19 @@ export const ENROL_TOKEN_TTL_MS = 60 * 60_000;
 
 /** A fresh one-time enrolment token; only its hash is stored. */
 export interface MintedEnrolToken {
-  /** `rgw_` + 32 random bytes in base64url: shown once, to the operator. */
+  /** `<prefix>_` + 32 random bytes in base64url: shown once, to the operator. */
   readonly token: string;
   readonly hash: string;
   readonly expiresAt: Date;
 }
 
-/** Mints an enrolment token valid for {@link ENROL_TOKEN_TTL_MS} from `now`. */
-export function mintEnrolToken(now: Date): MintedEnrolToken {
-  const token = `rgw_${randomBytes(32).toString('base64url')}`;
-  return { token, hash: hashEnrolToken(token), expiresAt: new Date(now.getTime() + ENROL_TOKEN_TTL_MS) };
+/**
+ * Mints an enrolment token valid for `ttlMs` (default {@link ENROL_TOKEN_TTL_MS}) from `now`: `rgw_` for gateways and
+ * hubs, `rst_` for site connectors.
+ */
+export function mintEnrolToken(now: Date, prefix: 'rgw' | 'rst' = 'rgw', ttlMs = ENROL_TOKEN_TTL_MS): MintedEnrolToken {
+  const token = `${prefix}_${randomBytes(32).toString('base64url')}`;
+  return { token, hash: hashEnrolToken(token), expiresAt: new Date(now.getTime() + ttlMs) };
 }
 
 /**

@@ -44,7 +44,7 @@ export function gatewayRoutes(ctx: AdminContext) {
       {
         ...orgRoute(ctx, 'gateway:create'),
         schema: {
-          summary: 'Create a gateway and its one-time enrolment token',
+          summary: 'Create a gateway or tunnel hub and its one-time enrolment token',
           tags: TAG,
           params: orgParams,
           body: gatewayCreateBody,
@@ -52,7 +52,8 @@ export function gatewayRoutes(ctx: AdminContext) {
         },
       },
       async (request, reply) => {
-        const created = await createGateway(ctx, requireOrg(request).id, request.body.name, sourceOf(request));
+        const { name, kind } = request.body;
+        const created = await createGateway(ctx, requireOrg(request).id, name, sourceOf(request), kind);
         return reply.status(201).send(created);
       },
     );

@@ -25,6 +25,9 @@ export function gatewayViewOf(row: GatewayRow): GatewayView {
     id: row.id,
     orgId: row.orgId,
     name: row.name,
+    kind: row.kind === 'hub' ? 'hub' : 'gateway',
+    wgPublicKey: row.wgPublicKey,
+    wgEndpoint: row.wgEndpoint,
     enrolled: row.certFingerprint !== null,
     enrolledAt: isoOrNull(row.enrolledAt),
     enrolTokenExpiresAt: row.enrolTokenHash === null ? null : isoOrNull(row.enrolTokenExpiresAt),
@@ -51,12 +54,13 @@ export function getGateway(ctx: AdminContext, orgId: string, gatewayId: string):
   return oneOfOrg(ctx.db, gateways, orgId, gatewayId, notFound);
 }
 
-/** Creates a gateway with a one-time enrolment token. */
+/** Creates a gateway (or a tunnel hub, `kind: 'hub'`) with a one-time enrolment token. */
 export async function createGateway(
   ctx: AdminContext,
   orgId: string,
   name: string,
   source: ChangeSource,
+  kind: 'gateway' | 'hub' = 'gateway',
 ): Promise<GatewayWithToken> {
   const now = ctx.now();
   const minted = mintEnrolToken(now);
@@ -67,6 +71,7 @@ export async function createGateway(
         id: newId(),
         orgId,
         name,
+        kind,
         enrolTokenHash: minted.hash,
         enrolTokenExpiresAt: minted.expiresAt,
         createdAt: now,
@@ -81,7 +86,7 @@ export async function createGateway(
       targetType: 'gateway',
       targetId: created.id,
       ip: source.ip,
-      data: { name, enrolTokenExpiresAt: minted.expiresAt.toISOString() },
+      data: { name, kind, enrolTokenExpiresAt: minted.expiresAt.toISOString() },
     });
     return created;
   });

@@ -1,4 +1,15 @@
-import { createSiteRequest, orgParams, siteParams, siteView, updateSiteRequest } from '@rustronaut/contracts';
+import {
+  createSiteRequest,
+  createSiteTargetRequest,
+  idSchema,
+  orgParams,
+  siteParams,
+  siteTargetParams,
+  siteTargetView,
+  siteTokenView,
+  siteView,
+  updateSiteRequest,
+} from '@rustronaut/contracts';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -6,13 +17,14 @@ import type { AdminContext } from '../../context.js';
 import { cursorId, pageOf, pageSchema, paginationQuery } from '../../http/pagination.js';
 import { orgRoute, requireOrg } from '../../plugins/authorize.js';
 import { sourceOf } from '../change-source.js';
-import { createSite, deleteSite, getSite, listSites, siteViewOf, updateSite } from './service.js';
+import { createSite, deleteSite, getSite, issueSiteToken, listSites, siteViewOf, updateSite } from './service.js';
+import { createSiteTarget, deleteSiteTarget, getSiteTarget, listSiteTargets } from './targets.js';
 
 const TAG = ['sites'];
 
 /**
- * `/api/v1/orgs/:orgId/sites`: places whose private services a connector reaches (enrolment of the connector
- * comes with the tunnel work). A site id of another organisation answers 404.
+ * `/api/v1/orgs/:orgId/sites`: places whose private services a connector reaches through a WireGuard tunnel; their
+ * one-time connector enrolment tokens and their targets. A site id of another organisation answers 404.
  */
 export function siteRoutes(ctx: AdminContext) {
   return (app: FastifyInstance): void => {
@@ -43,17 +55,15 @@ export function siteRoutes(ctx: AdminContext) {
       {
         ...orgRoute(ctx, 'site:create'),
         schema: {
-          summary: 'Create a site',
+          summary: 'Create a site, its tunnel address and its one-time connector enrolment token',
           tags: TAG,
           params: orgParams,
           body: createSiteRequest,
-          response: { 201: siteView },
+          response: { 201: siteTokenView },
         },
       },
-      async (request, reply) => {
-        const row = await createSite(ctx, requireOrg(request).id, request.body, sourceOf(request));
-        return reply.status(201).send(siteViewOf(row, ctx.now()));
-      },
+      async (request, reply) =>
+        reply.status(201).send(await createSite(ctx, requireOrg(request).id, request.body, sourceOf(request))),
     );
 
     r.get(
@@ -97,6 +107,84 @@ export function siteRoutes(ctx: AdminContext) {
       },
       async (request, reply) => {
         await deleteSite(ctx, requireOrg(request).id, request.params.siteId, sourceOf(request));
+        return reply.status(204).send(null);
+      },
+    );
+
+    r.post(
+      '/api/v1/orgs/:orgId/sites/:siteId/enrol-token',
+      {
+        ...orgRoute(ctx, 'site:update'),
+        schema: {
+          summary: 'Issue a new one-time connector enrolment token (the previous one stops working)',
+          tags: TAG,
+          params: siteParams,
+          response: { 201: siteTokenView },
+        },
+      },
+      async (request, reply) =>
+        reply
+          .status(201)
+          .send(await issueSiteToken(ctx, requireOrg(request).id, request.params.siteId, sourceOf(request))),
+    );
+
+    r.get(
+      '/api/v1/orgs/:orgId/site-targets',
+      {
+        ...orgRoute(ctx, 'site:read'),
+        schema: {
+          summary: 'Site targets (private services connectors forward to), optionally of one site',
+          tags: TAG,
+          params: orgParams,
+          querystring: paginationQuery.extend({ siteId: idSchema.optional().describe('Only this site’s targets.') }),
+          response: { 200: pageSchema(siteTargetView) },
+        },
+      },
+      async (request) => {
+        const { limit, cursor, siteId } = request.query;
+        const views = await listSiteTargets(ctx, requireOrg(request).id, { siteId, after: cursorId(cursor), limit });
+        return pageOf(views, limit, (view) => view);
+      },
+    );
+
+    r.post(
+      '/api/v1/orgs/:orgId/site-targets',
+      {
+        ...orgRoute(ctx, 'site:update'),
+        schema: {
+          summary: 'Add a target to a site',
+          tags: TAG,
+          params: orgParams,
+          body: createSiteTargetRequest,
+          response: { 201: siteTargetView },
+        },
+      },
+      async (request, reply) =>
+        reply.status(201).send(await createSiteTarget(ctx, requireOrg(request).id, request.body, sourceOf(request))),
+    );
+
+    r.get(
+      '/api/v1/orgs/:orgId/site-targets/:targetId',
+      {
+        ...orgRoute(ctx, 'site:read'),
+        schema: { summary: 'One site target', tags: TAG, params: siteTargetParams, response: { 200: siteTargetView } },
+      },
+      async (request) => getSiteTarget(ctx, requireOrg(request).id, request.params.targetId),
+    );
+
+    r.delete(
+      '/api/v1/orgs/:orgId/site-targets/:targetId',
+      {
+        ...orgRoute(ctx, 'site:update'),
+        schema: {
+          summary: 'Remove a target from its site',
+          tags: TAG,
+          params: siteTargetParams,
+          response: { 204: z.null() },
+        },
+      },
+      async (request, reply) => {
+        await deleteSiteTarget(ctx, requireOrg(request).id, request.params.targetId, sourceOf(request));
         return reply.status(204).send(null);
       },
     );

@@ -33,9 +33,11 @@ describe.each(testDrivers())('[$name] sites API', (driver) => {
       name: 'home lab',
       description: 'the rack in the basement',
       online: false,
+      offlineReason: 'not_enrolled',
       lastSeenAt: null,
-      tunnelAddress: null,
+      tunnelAddress: expect.stringMatching(/^100\.96\.\d+\.\d+$/),
       publicKey: null,
+      enrolToken: expect.stringMatching(/^rst_/),
     });
     expect(await t.configVersion(orgId)).toBe(before + 1);
     const events = await t.ctx.db
@@ -43,23 +45,32 @@ describe.each(testDrivers())('[$name] sites API', (driver) => {
       .from(auditEvents)
       .where(eq(auditEvents.targetId, res.body.id as string));
     expect(events.map((e) => [e.action, e.actorId])).toEqual([['site.create', t.owner.userId]]);
-    expect((await t.request('GET', `${base}/${res.body.id}`, { token })).body).toEqual(res.body);
+    const shown = await t.request('GET', `${base}/${res.body.id}`, { token });
+    expect({ ...shown.body, enrolToken: res.body.enrolToken }).toEqual(res.body);
   });
 
-  it('shows a connector online for 90 seconds after it was last seen, with its tunnel address and key', async () => {
+  it('shows a connector online for 90 seconds after it was last seen with a fresh handshake, and says why not', async () => {
     const site = await created({ name: 'enrolled' });
     const key = 'yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=';
     await t.ctx.db
       .update(sites)
-      .set({ lastSeenAt: t.ctx.now(), tunnelAddress: '100.96.0.2', publicKey: key })
+      .set({ lastSeenAt: t.ctx.now(), certFingerprint: `fp-${site.id}`, publicKey: key })
       .where(eq(sites.id, site.id));
+    const noTunnel = await t.request('GET', `${base}/${site.id}`, { token });
+    expect(noTunnel.body).toMatchObject({ online: false, offlineReason: 'no_handshake', enrolled: true });
+    await t.ctx.db.update(sites).set({ lastHandshakeAt: t.ctx.now() }).where(eq(sites.id, site.id));
     const online = await t.request('GET', `${base}/${site.id}`, { token });
-    expect(online.body).toMatchObject({ online: true, tunnelAddress: '100.96.0.2', publicKey: key });
+    expect(online.body).toMatchObject({
+      online: true,
+      offlineReason: null,
+      tunnelAddress: site.tunnelAddress,
+      publicKey: key,
+    });
     t.advance(90_000);
     expect((await t.request('GET', `${base}/${site.id}`, { token })).body.online).toBe(true);
     t.advance(1_000);
     const offline = await t.request('GET', `${base}/${site.id}`, { token });
-    expect(offline.body.online).toBe(false);
+    expect(offline.body).toMatchObject({ online: false, offlineReason: 'connector_not_seen' });
     expect(offline.body.lastSeenAt).toBe(online.body.lastSeenAt);
     const listed = await t.request('GET', `${base}?limit=200`, { token });
     expect(itemsOf(listed).find((s) => s.id === site.id)).toMatchObject({ online: false });
