@@ -89,11 +89,11 @@ describe('admin system routes', () => {
     expect(res.headers.get('x-request-id')).toBe('trace-1');
   });
 
-  it('GET / serves the placeholder page with a strict CSP', async () => {
+  it('GET / serves the console page (plugins/console.test.ts has the details) with a strict CSP', async () => {
     const res = await fetch(`${base}/`);
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
-    expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
-    expect(await res.text()).toContain('Rustronaut is running');
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self';");
+    expect(await res.text()).toMatch(/<title>Rustronaut/);
   });
 });
 

@@ -14,6 +14,7 @@ import { agentRoutes } from './modules/gateways/agent-routes.js';
 import { gatewayRoutes } from './modules/gateways/routes.js';
 import { certificateRoutes } from './modules/certificates/routes.js';
 import { memberRoutes } from './modules/members/routes.js';
+import { monitorRoutes, type MonitorRoutesOptions } from './modules/monitor/routes.js';
 import { orgRoutes } from './modules/orgs/routes.js';
 import { policyRoutes } from './modules/policies/routes.js';
 import { resourceRoutes } from './modules/resources/routes.js';
@@ -24,6 +25,7 @@ import { roleRoutes } from './modules/roles/routes.js';
 import { orgSessionRoutes } from './modules/sessions/routes.js';
 import { systemRoutes } from './modules/system/routes.js';
 import { registerAuthentication } from './plugins/authenticate.js';
+import { consoleRoutes, DEFAULT_CONSOLE_DIR } from './plugins/console.js';
 import { answerFrameworkError, registerErrorHandling } from './plugins/errors.js';
 
 /** Largest accepted request body; the API takes small JSON documents only. */
@@ -35,6 +37,10 @@ const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 export interface BuildAppOptions {
   /** URL of the running control listener, handed to enrolling agents; default: derived from the config. */
   readonly controlUrl?: string;
+  /** Directory of the console's built bundle (`index.html`, `assets/`); default: apps/console/dist. */
+  readonly consoleDir?: string;
+  /** Timings of the live monitor stream (tests shorten them). */
+  readonly monitor?: MonitorRoutesOptions;
 }
 
 /** Builds the admin Fastify app: every plugin and route module registered here, in order. */
@@ -106,7 +112,10 @@ export function buildApp(ctx: AdminContext, options: BuildAppOptions = {}): Fast
   void app.register(auditRoutes(ctx));
   void app.register(gatewayRoutes(ctx));
   void app.register(certificateRoutes(ctx));
+  void app.register(monitorRoutes(ctx, options.monitor));
   void app.register(agentRoutes(ctx, options.controlUrl ?? controlUrlOf(ctx.config)));
   void app.register(connectorRoutes(ctx, options.controlUrl ?? controlUrlOf(ctx.config)));
+  // Last: the console's pages answer every GET no route above took, except under /api/ and /.well-known/.
+  void app.register(consoleRoutes({ dir: options.consoleDir ?? DEFAULT_CONSOLE_DIR }));
   return app;
 }

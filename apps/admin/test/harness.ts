@@ -6,7 +6,7 @@ import { eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
-import { buildApp } from '../src/app.js';
+import { buildApp, type BuildAppOptions } from '../src/app.js';
 import { hashPassword } from '../src/auth/passwords.js';
 import type { AdminContext } from '../src/context.js';
 import { createAdminContext } from '../src/create-context.js';
@@ -125,8 +125,12 @@ export interface TestAdmin {
 /** The password every test user gets unless a test picks one. */
 export const TEST_PASSWORD = 'correct horse battery staple';
 
-/** Starts an admin for a test file on `driver`, with env overrides for the static config. */
-export async function startTestAdmin(driver: TestDriver, env: Record<string, string> = {}): Promise<TestAdmin> {
+/** Starts an admin for a test file on `driver`, with env overrides for the static config and app options. */
+export async function startTestAdmin(
+  driver: TestDriver,
+  env: Record<string, string> = {},
+  appOptions: BuildAppOptions = {},
+): Promise<TestAdmin> {
   const { database, drop } = await driver.open();
   const config: Config = loadConfig({ env });
   let clock = Date.now();
@@ -138,7 +142,7 @@ export async function startTestAdmin(driver: TestDriver, env: Record<string, str
     version: '0.0.0-test',
     now: () => new Date(clock),
   });
-  const app = buildApp(ctx);
+  const app = buildApp(ctx, appOptions);
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   const email = 'owner@example.com';
   const userId = await createOwner(ctx, { email, password: TEST_PASSWORD });

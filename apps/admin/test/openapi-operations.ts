@@ -164,12 +164,19 @@ export function creatableKinds(operations: readonly Operation[]): CreatableKind[
 
 const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** Whether the operation answers with a server-sent event stream (which never ends by itself). */
+const isEventStream = (op: Operation): boolean =>
+  Object.values((op.raw.responses ?? {}) as Record<string, { content?: Record<string, unknown> }>).some(
+    (response) => response.content?.['text/event-stream'] !== undefined,
+  );
+
 /**
  * The list operations of an organisation: `GET /api/v1/orgs/{orgId}/<collection>` without further path
- * parameters, used to snapshot what an org holds.
+ * parameters, used to snapshot what an org holds (event streams left out: they show what happens, not what is held).
  */
 export function orgLists(operations: readonly Operation[]): Operation[] {
   return operations.filter(
-    (op) => op.method === 'GET' && op.path.startsWith(`${ORG_PREFIX}/`) && op.pathParams.length === 1,
+    (op) =>
+      op.method === 'GET' && op.path.startsWith(`${ORG_PREFIX}/`) && op.pathParams.length === 1 && !isEventStream(op),
   );
 }

@@ -181,6 +181,7 @@ export {
   type ApiKeyView,
 } from './api/api-keys.js';
 export { certificateStatusView, type CertificateStatusView } from './api/certificates.js';
+export { monitorStreamQuery, monitorSummary, monitorSummaryQuery, type MonitorSummary } from './api/monitor.js';
 export {
   accessGrantRequest,
   accessGrantResponse,

@@ -33,6 +33,11 @@ export const errors = {
   badRequest: defineError('ERR_BAD_REQUEST', 400, 'The request is malformed (e.g. invalid JSON or content type).'),
   notFound: defineError('ERR_NOT_FOUND', 404, 'No such endpoint or object.'),
   methodNotAllowed: defineError('ERR_METHOD_NOT_ALLOWED', 405, 'The endpoint exists but not for this method.'),
+  notAcceptable: defineError(
+    'ERR_NOT_ACCEPTABLE',
+    406,
+    'The endpoint cannot answer in a format the Accept header allows (the live monitor streams only `text/event-stream`).',
+  ),
   bodyTooLarge: defineError('ERR_BODY_TOO_LARGE', 413, 'The request body exceeds the size limit of the endpoint.'),
   unsupportedMediaType: defineError(
     'ERR_UNSUPPORTED_MEDIA_TYPE',

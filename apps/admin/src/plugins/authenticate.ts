@@ -23,7 +23,7 @@ const unauthenticated = (why: string) => errors.unauthenticated.create(why);
 export function registerAuthentication(app: FastifyInstance, ctx: AdminContext): void {
   app.decorateRequest('principal', undefined);
   app.decorateRequest('org', undefined);
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     const header = request.headers.authorization;
     if (header !== undefined) {
       const m = /^Bearer ([\x21-\x7e]{1,4096})$/i.exec(header);
@@ -35,7 +35,16 @@ export function registerAuthentication(app: FastifyInstance, ctx: AdminContext):
     }
     const cookie = request.cookies[ACCESS_COOKIE];
     if (cookie !== undefined && cookie !== '') {
-      const principal = await sessionPrincipal(ctx, cookie, true);
+      let principal: UserPrincipal;
+      try {
+        principal = await sessionPrincipal(ctx, cookie, true);
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== errors.unauthenticated.code) throw err;
+        // A stale console cookie (the session ended or was revoked) must not lock the browser out of signing in
+        // again: forget it and go on without a principal; routes that need one still answer 401.
+        void reply.clearCookie(ACCESS_COOKIE, { path: '/' });
+        return;
+      }
       if (!SAFE_METHODS.has(request.method)) checkSameOrigin(request);
       request.principal = principal;
     }

@@ -170,6 +170,26 @@ describe.each(testDrivers())('[$name] authentication', (driver) => {
     expect(sameOrigin.status).toBe(201);
   });
 
+  it('ignores and clears a stale console cookie, so the browser can sign in again', async () => {
+    const login = await t.request('POST', '/api/v1/auth/login', loginBody(t.owner.email));
+    const cookie =
+      login.headers
+        .getSetCookie()
+        .find((c) => c.startsWith('rs_access='))
+        ?.split(';')[0] ?? '';
+    expect((await t.request('POST', '/api/v1/auth/logout', { token: login.body.accessToken })).status).toBe(204);
+    const me = await t.request('GET', '/api/v1/me', { headers: { cookie } });
+    expect(me.status).toBe(401);
+    expect(me.headers.getSetCookie().find((c) => c.startsWith('rs_access='))).toMatch(
+      /^rs_access=;.*Expires=Thu, 01 Jan 1970/,
+    );
+    const again = await t.request('POST', '/api/v1/auth/login', {
+      ...loginBody(t.owner.email),
+      headers: { cookie, origin: t.url },
+    });
+    expect(again.status).toBe(200);
+  });
+
   it('signs out one session, then every session', async () => {
     const a = (await t.request('POST', '/api/v1/auth/login', loginBody(t.owner.email))).body;
     const b = (await t.request('POST', '/api/v1/auth/login', loginBody(t.owner.email))).body;

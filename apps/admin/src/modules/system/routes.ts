@@ -9,17 +9,7 @@ export interface SystemRoutesDeps {
   readonly database: Pick<Database, 'driver' | 'ping'>;
 }
 
-const PLACEHOLDER_PAGE = `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Rustronaut</title></head>
-<body>
-<h1>Rustronaut is running</h1>
-<p>The admin API answers under <code>/api/v1</code>. The web console will be served here.</p>
-</body>
-</html>
-`;
-
-/** Liveness, version and the placeholder home page. */
+/** Liveness, readiness and version. */
 export function systemRoutes(deps: SystemRoutesDeps) {
   return (app: FastifyInstance): void => {
     const r = app.withTypeProvider<ZodTypeProvider>();
@@ -44,12 +34,6 @@ export function systemRoutes(deps: SystemRoutesDeps) {
         node: process.versions.node,
         database: deps.database.driver,
       }),
-    );
-    r.get('/', { schema: { hide: true } }, (_request, reply) =>
-      reply
-        .type('text/html; charset=utf-8')
-        .header('content-security-policy', "default-src 'none'; base-uri 'none'; frame-ancestors 'none'")
-        .send(PLACEHOLDER_PAGE),
     );
   };
 }
