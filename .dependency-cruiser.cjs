@@ -47,9 +47,10 @@ module.exports = {
     {
       name: 'declared-dependencies-only',
       severity: 'error',
-      comment: 'A workspace imports only what its package.json declares (tests may use dev dependencies).',
+      comment:
+        'A workspace imports only what its package.json declares (tests may use dev dependencies, and type-only imports, erased at build, may name them).',
       from: { pathNot: '\\.test\\.ts$|^tests/' },
-      to: { dependencyTypes: ['npm-no-pkg', 'npm-unknown', 'npm-dev'] },
+      to: { dependencyTypes: ['npm-no-pkg', 'npm-unknown', 'npm-dev'], dependencyTypesNot: ['type-only'] },
     },
   ],
   options: {
@@ -61,7 +62,7 @@ module.exports = {
     enhancedResolveOptions: {
       exportsFields: ['exports'],
       conditionNames: ['source', 'import', 'default'],
-      extensions: ['.ts', '.js', '.json'],
+      extensions: ['.ts', '.tsx', '.js', '.json'],
     },
   },
 };

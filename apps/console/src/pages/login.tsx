@@ -1,0 +1,165 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { useNavigate, useSearchParams } from 'react-router';
+import { ApiError, fieldErrorsOf } from '../api/problem.js';
+import type { Me } from '../api/types.js';
+import { safeNext } from '../lib/next-path.js';
+import { useApi } from '../shell/session.js';
+import { Banner, ErrorBanner } from '../ui/banner.js';
+import { Button } from '../ui/button.js';
+import { TextField } from '../ui/field.js';
+
+/**
+ * Sign-in: email and password, then the TOTP step when the account has a second factor. With `?intent=` (a
+ * gateway sent the browser here to reach an app), the console trades the intent for the app's callback URL once
+ * signed in — at once when a session exists already. With `?next=`, it returns to that console page.
+ */
+export function LoginPage() {
+  const api = useApi();
+  const navigate = useNavigate();
+  const [params] = useSearchParams();
+  const intent = params.get('intent') ?? '';
+  const next = safeNext(params.get('next'));
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [totp, setTotp] = useState('');
+  const [needTotp, setNeedTotp] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  const [checking, setChecking] = useState(true);
+
+  useEffect(() => {
+    document.title = 'Sign in · Rustronaut';
+  }, []);
+
+  /** Where to go once signed in: the app behind the gateway (intent), else the console page. */
+  const proceed = async () => {
+    if (intent === '') {
+      void navigate(next, { replace: true });
+      return;
+    }
+    try {
+      const grant = await api.request<{ redirectUrl: string }>('POST', '/api/v1/auth/access-grant', { intent });
+      window.location.assign(grant.redirectUrl);
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+
+  // Already signed in: go on without asking again.
+  useEffect(() => {
+    const controller = new AbortController();
+    api.get<Me>('/api/v1/me', { signal: controller.signal }).then(
+      () => {
+        void proceed();
+      },
+      () => {
+        if (!controller.signal.aborted) setChecking(false);
+      },
+    );
+    return () => controller.abort();
+    // Once, on arrival.
+  }, []);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api.request(
+        'POST',
+        '/api/v1/auth/login',
+        { email, password, ...(needTotp ? { totp } : {}) },
+        { noRefresh: true },
+      );
+      await proceed();
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'ERR_AUTH_TOTP_REQUIRED') {
+        setNeedTotp(true);
+        setError(undefined);
+      } else {
+        setError(err);
+      }
+      setBusy(false);
+    }
+  };
+
+  const fields = fieldErrorsOf(error);
+  const grantFailed =
+    error instanceof ApiError && intent !== '' && error.problem.code !== 'ERR_AUTH_INVALID_CREDENTIALS';
+  return (
+    <main className="centered">
+      <div className="card auth-card">
+        <div className="auth-brand">
+          <span className="brand-mark" aria-hidden="true">
+            R
+          </span>
+          <h1>Sign in to Rustronaut</h1>
+        </div>
+        {intent === '' ? null : <Banner tone="info">Sign in to continue to the application you asked for.</Banner>}
+        {params.get('next') === null ? null : (
+          <Banner tone="warning">Your session has ended. Sign in again to go back where you were.</Banner>
+        )}
+        {checking ? (
+          <p className="loading" role="status">
+            Checking your session…
+          </p>
+        ) : (
+          <form onSubmit={(e) => void submit(e)} noValidate>
+            <ErrorBanner
+              error={error}
+              title={grantFailed ? 'Could not continue to the application' : 'Sign-in failed'}
+            />
+            {needTotp ? (
+              <TextField
+                autoFocus
+                label="Code from your authenticator app"
+                name="totp"
+                inputMode="numeric"
+                autoComplete="one-time-code"
+                pattern="\d{6}"
+                maxLength={6}
+                value={totp}
+                onChange={(e) => setTotp(e.target.value.replace(/\D/g, ''))}
+                error={fields.totp}
+                required
+              />
+            ) : (
+              <>
+                <TextField
+                  label="Email"
+                  name="email"
+                  type="email"
+                  autoComplete="username"
+                  value={email}
+                  onChange={(e) => setEmail(e.target.value)}
+                  error={fields.email}
+                  required
+                  autoFocus
+                />
+                <TextField
+                  label="Password"
+                  name="password"
+                  type="password"
+                  autoComplete="current-password"
+                  value={password}
+                  onChange={(e) => setPassword(e.target.value)}
+                  error={fields.password}
+                  required
+                />
+              </>
+            )}
+            <Button type="submit" variant="primary" busy={busy} className="btn-block">
+              {needTotp ? 'Verify' : 'Sign in'}
+            </Button>
+            {needTotp ? (
+              <Button variant="ghost" className="btn-block" onClick={() => setNeedTotp(false)}>
+                Back
+              </Button>
+            ) : null}
+          </form>
+        )}
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,348 @@
+/**
+ * The console in a real Chromium (Debian's `chromium`, driven by playwright-core) against a real admin on PGlite:
+ * acceptance 1, 2, 3, 4 and 5 of the console issue. One browser for the file; pages are reused.
+ * Screenshots go to artifacts/screenshots/ (git-ignored).
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestAdmin, testDrivers, type TestAdmin } from '../../apps/admin/test/harness.js';
+import { recordAudit } from '../../apps/admin/src/audit/record-audit.js';
+import { totpCode } from '../../apps/admin/src/auth/totp.js';
+
+const CHROMIUM = process.env.RUSTRONAUT_TEST_CHROMIUM ?? '/usr/bin/chromium';
+const SCREENSHOTS = new URL('../../artifacts/screenshots/', import.meta.url);
+const CONSOLE_BUNDLE = new URL('../../apps/console/dist/index.html', import.meta.url);
+const SIZES = [
+  { width: 1280, height: 800 },
+  { width: 375, height: 812 },
+] as const;
+
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) {
+  const message = `Chromium browser tests cannot run: ${CHROMIUM} is missing (apt-get install -y chromium)`;
+  if (process.env.CI === 'true') throw new Error(message);
+  process.stderr.write(`\n*** WARNING: console browser tests SKIPPED: ${message}; under CI=true this fails ***\n`);
+}
+
+describe.skipIf(!haveChromium)('console in Chromium', () => {
+  let t: TestAdmin;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let ownerToken: string;
+  let orgPath: string;
+  const pageErrors: string[] = [];
+
+  const shoot = async (target: Page, name: string) => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    for (const size of SIZES) {
+      await target.setViewportSize(size);
+      // From the top, so the sticky header sits where it belongs in a full-page picture.
+      await target.evaluate('window.scrollTo(0, 0)');
+      // Let the layout settle at the new width before the picture.
+      await target.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
+      await target.screenshot({
+        path: new URL(`${name}-${String(size.width)}x${String(size.height)}.png`, SCREENSHOTS).pathname,
+        fullPage: true,
+      });
+    }
+    await target.setViewportSize(SIZES[0]);
+  };
+
+  const signIn = async (target: Page, email: string, password: string) => {
+    await target.getByLabel('Email').fill(email);
+    await target.getByLabel('Password').fill(password);
+    await target.getByRole('button', { name: 'Sign in' }).click();
+  };
+
+  beforeAll(async () => {
+    if (!existsSync(CONSOLE_BUNDLE)) throw new Error('the console is not built: run `npm run build`');
+    const [pglite] = testDrivers();
+    if (pglite === undefined) throw new Error('no test driver');
+    t = await startTestAdmin(pglite);
+    ownerToken = await t.login(t.owner.email, t.owner.password);
+    orgPath = `/orgs/${t.owner.orgId}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    context = await browser.newContext({ viewport: SIZES[0], baseURL: t.url });
+    page = await context.newPage();
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  it('5: the login page refuses a wrong password with a banner, then signs in to the dashboard', async () => {
+    await page.goto('/');
+    await page.waitForURL('**/login');
+    await expect.poll(() => page.getByRole('heading', { name: 'Sign in to Rustronaut' }).isVisible()).toBe(true);
+    await signIn(page, t.owner.email, 'not the password');
+    await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('Sign-in failed');
+    await signIn(page, t.owner.email, t.owner.password);
+    await page.waitForURL(`**${orgPath}/dashboard`);
+    await page.getByRole('heading', { name: 'Gateways' }).waitFor();
+    await page.getByText('Requests per second').waitFor();
+  });
+
+  it('1, 4: creates a resource with an upstream, lists it, shows a field error for an invalid edit, deletes it', async () => {
+    await page.getByRole('link', { name: 'Resources', exact: true }).click();
+    await page.getByText('No resources yet').waitFor();
+    await page.getByRole('link', { name: 'New resource' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('grafana');
+    await page.getByLabel('Host name').fill('grafana.example.com');
+    await page.getByLabel('Targets').fill('http://10.0.0.5:3000');
+    await page.getByRole('button', { name: 'Create resource' }).click();
+    await page.waitForURL(new RegExp(`${orgPath}/resources/[0-9a-f-]{36}$`));
+    await page.getByRole('link', { name: '← All resources' }).click();
+    const row = page.getByRole('row').filter({ hasText: 'grafana.example.com' });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('http://10.0.0.5:3000');
+    // A second one, so the list looks like a list in the pictures.
+    await t.created(`/api/v1/orgs/${t.owner.orgId}/resources`, {
+      token: ownerToken,
+      body: {
+        name: 'wiki',
+        kind: 'http',
+        host: 'wiki.example.com',
+        targets: [{ url: 'http://10.0.0.6:8080' }],
+        options: { public: true },
+      },
+    });
+    await page.reload();
+    await page.getByRole('row').filter({ hasText: 'wiki.example.com' }).waitFor();
+    await shoot(page, 'resources');
+
+    // The search narrows the list (and survives in the URL).
+    await page.getByLabel('Search by name or host').fill('wiki');
+    await page.waitForURL('**/resources?q=wiki');
+    await expect.poll(() => page.getByRole('row').filter({ hasText: 'grafana' }).count()).toBe(0);
+    await page.getByLabel('Search by name or host').fill('');
+
+    await page.getByRole('link', { name: 'grafana' }).click();
+    await page.getByLabel('Host name').fill('not a host!');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    const hostError = page
+      .locator('.field-invalid')
+      .filter({ has: page.getByLabel('Host name') })
+      .locator('.field-error');
+    await hostError.waitFor();
+    expect(await hostError.textContent()).not.toBe('');
+    expect(await page.getByLabel('Host name').getAttribute('aria-invalid')).toBe('true');
+
+    await page.getByRole('button', { name: 'Delete…' }).click();
+    await page.getByRole('button', { name: 'Delete for good' }).click();
+    await page.waitForURL(`**${orgPath}/resources`);
+    await page.getByRole('row').filter({ hasText: 'wiki.example.com' }).waitFor();
+    expect(await page.getByRole('row').filter({ hasText: 'grafana' }).count()).toBe(0);
+    const left = await t.request('GET', `/api/v1/orgs/${t.owner.orgId}/resources`, { token: ownerToken });
+    expect((left.body as { items: { name: string }[] }).items.map((r) => r.name)).toEqual(['wiki']);
+  });
+
+  it('4: the policy editor saves rules and tests access with the explain API', async () => {
+    await page.getByRole('link', { name: 'Policies', exact: true }).click();
+    await page.getByRole('link', { name: 'New policy' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('team');
+    await page.getByLabel('Description').fill('Operators and admins, from the office');
+    await page.getByRole('button', { name: 'Create policy' }).click();
+    await page.getByRole('heading', { name: 'Test access' }).waitFor();
+    await page.getByLabel('Roles (comma-separated)').fill('operator');
+    await page.getByRole('button', { name: 'Test', exact: true }).click();
+    await page.locator('.explain-decision').getByText('Allowed').waitFor();
+    await page.getByLabel('Roles (comma-separated)').fill('viewer');
+    await page.getByRole('button', { name: 'Test', exact: true }).click();
+    await page.locator('.explain-decision').getByText('Denied').waitFor();
+    await shoot(page, 'policy-editor');
+    // Broken JSON is caught before it is sent.
+    await page.getByLabel('Rules (JSON)').fill('[{"id": ');
+    await page.locator('.field-error').getByText('not valid JSON').waitFor();
+    expect(await page.getByRole('button', { name: 'Save policy' }).isDisabled()).toBe(true);
+  });
+
+  it('2: creates a site and shows how to connect it; creates an API key and shows it exactly once', async () => {
+    await page.getByRole('link', { name: 'Sites', exact: true }).click();
+    await page.getByLabel('Site name').fill('home-lab');
+    await page.getByRole('button', { name: 'Create site' }).click();
+    const connect = page.getByRole('region', { name: 'Connect “home-lab”' });
+    await connect.waitFor();
+    const sites = await t.request('GET', `/api/v1/orgs/${t.owner.orgId}/sites`, { token: ownerToken });
+    expect((sites.body as { items: { name: string }[] }).items.map((site) => site.name)).toEqual(['home-lab']);
+    // Until the admin issues site tokens (the tunnels issue), the page says so instead of a command.
+    const command = connect.getByLabel('Connector command');
+    if ((await command.count()) > 0)
+      expect(await command.textContent()).toMatch(
+        /rustronaut connector --admin http:\/\/127\.0\.0\.1:\d+ --token-file/,
+      );
+    else await connect.getByText('Connector enrolment is not available in this version').waitFor();
+    await page.getByRole('listitem').filter({ hasText: 'home-lab' }).getByText('Offline', { exact: true }).waitFor();
+
+    await page.getByRole('link', { name: 'Access', exact: true }).click();
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.getByLabel('Key name').fill('ci-deploy');
+    await page.getByLabel('resource:read').check();
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const shown = page.getByLabel('API key', { exact: true });
+    await shown.waitFor();
+    const key = (await shown.textContent()) ?? '';
+    expect(key).toMatch(/^rsk_[A-Za-z0-9]+_[A-Za-z0-9_-]+$/);
+    // It works, with exactly the permission picked.
+    expect((await t.request('GET', `/api/v1/orgs/${t.owner.orgId}/resources`, { token: key })).status).toBe(200);
+    expect((await t.request('GET', `/api/v1/orgs/${t.owner.orgId}/sites`, { token: key })).status).toBe(403);
+    // Shown once: after a reload, only its prefix is left.
+    await page.reload();
+    await page.getByRole('row').filter({ hasText: 'ci-deploy' }).waitFor();
+    expect(await page.content()).not.toContain(key);
+    const prefix = key.split('_')[1] ?? '';
+    expect(await page.getByRole('row').filter({ hasText: 'ci-deploy' }).textContent()).toContain(`rsk_${prefix}_…`);
+  });
+
+  it('3: the live monitor shows a new audited event of the org within 2 s', async () => {
+    // The gateway does not report its access decisions to the admin yet (identity issue): the event here is an
+    // audited change made through the API, which reaches the monitor the same way (the org's audit log).
+    await page.getByRole('link', { name: 'Live monitor', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    const started = Date.now();
+    await t.created(`/api/v1/orgs/${t.owner.orgId}/resources`, {
+      token: ownerToken,
+      body: { name: 'monitored', kind: 'http', host: 'monitored.example.com', targets: [{ url: 'http://10.0.0.7' }] },
+    });
+    await page.locator('.feed-item').filter({ hasText: 'resource.create monitored' }).waitFor({ timeout: 2000 });
+    process.stdout.write(
+      `console e2e: live monitor showed the event ${String(Date.now() - started)} ms after the request\n`,
+    );
+  });
+
+  it('4: the dashboard shows gateways, sites and the traffic of recent access decisions', async () => {
+    await t.created(`/api/v1/orgs/${t.owner.orgId}/gateways`, { token: ownerToken, body: { name: 'edge-1' } });
+    // Access decisions as the gateway reports them (identity issue): written to the audit log like its reports.
+    const resources = await t.request('GET', `/api/v1/orgs/${t.owner.orgId}/resources`, { token: ownerToken });
+    const wiki = (resources.body as { items: { id: string; name: string }[] }).items.find((r) => r.name === 'wiki');
+    const decisions: [string, number, string][] = [
+      ['access.allowed', 200, '/'],
+      ['access.allowed', 200, '/pages/runbook'],
+      ['access.allowed', 502, '/search'],
+      ['access.denied', 403, '/admin'],
+    ];
+    for (const [action, status, path] of decisions) {
+      await t.ctx.db.transaction((tx) =>
+        recordAudit(tx, {
+          orgId: t.owner.orgId,
+          actor: { type: 'agent', id: null },
+          action,
+          targetType: 'resource',
+          targetId: wiki?.id,
+          ip: '203.0.113.9',
+          data: {
+            host: 'wiki.example.com',
+            path,
+            method: 'GET',
+            status,
+            reason: action === 'access.denied' ? 'no_matching_allow' : 'allowed_by_rule',
+          },
+        }),
+      );
+    }
+    await page.locator('.feed-item').filter({ hasText: 'GET wiki.example.com/admin 403' }).waitFor();
+    await page.getByRole('link', { name: 'Dashboard', exact: true }).click();
+    await page.locator('.top-list').getByText('wiki').waitFor();
+    await page.getByRole('listitem').filter({ hasText: 'edge-1' }).getByText('waiting for enrolment').waitFor();
+    await page.getByRole('listitem').filter({ hasText: 'home-lab' }).waitFor();
+    expect(await page.locator('.stat').filter({ hasText: 'Denied requests' }).textContent()).toContain('1');
+    await shoot(page, 'dashboard');
+  });
+
+  it('5: an expired session goes back to the login page, and after signing in back where the user was', async () => {
+    await page.getByRole('link', { name: 'Resources', exact: true }).click();
+    await page.getByRole('row').filter({ hasText: 'wiki.example.com' }).waitFor();
+    // Every session of the owner ends (as when an admin revokes them, or the session expires).
+    expect((await t.request('POST', '/api/v1/auth/logout-all', { token: ownerToken })).status).toBe(204);
+    await page.getByRole('link', { name: 'Audit log', exact: true }).click();
+    await page.waitForURL(`**/login?next=${encodeURIComponent(`${orgPath}/audit`)}`);
+    await page.getByText('Your session has ended').waitFor();
+    await signIn(page, t.owner.email, t.owner.password);
+    await page.waitForURL(`**${orgPath}/audit`);
+    await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    await page.getByRole('cell', { name: 'resource.create' }).first().waitFor();
+    ownerToken = await t.login(t.owner.email, t.owner.password);
+  });
+
+  it('5: a 403 from the API is a banner on the page, not a blank screen', async () => {
+    const viewer = await t.newMember(['viewer']);
+    const viewerContext = await browser.newContext({ viewport: SIZES[0], baseURL: t.url });
+    try {
+      const viewerPage = await viewerContext.newPage();
+      viewerPage.on('pageerror', (err) => pageErrors.push(err.message));
+      await viewerPage.goto(`${orgPath}/resources/new`);
+      await viewerPage.waitForURL('**/login?next=**');
+      await signIn(viewerPage, viewer.email, 'correct horse battery staple');
+      await viewerPage.waitForURL(`**${orgPath}/resources/new`);
+      await viewerPage.getByLabel('Name', { exact: true }).fill('not allowed');
+      await viewerPage.getByLabel('Host name').fill('nope.example.com');
+      await viewerPage.getByLabel('Targets').fill('http://10.0.0.9');
+      await viewerPage.getByRole('button', { name: 'Create resource' }).click();
+      const banner = viewerPage.getByRole('alert').filter({ hasText: 'resource:create' });
+      await banner.waitFor();
+      expect(await banner.textContent()).toContain('Not saved');
+      await viewerPage.getByRole('heading', { name: 'New resource' }).waitFor();
+    } finally {
+      await viewerContext.close();
+    }
+  });
+
+  it('5: the login page carries a gateway intent through the TOTP step to the access grant', async () => {
+    const user = await t.newMember(['viewer']);
+    const enrol = await t.request('POST', '/api/v1/me/totp', { token: user.token });
+    expect(enrol.status).toBe(200);
+    const secret = enrol.body.secret as string;
+    expect(
+      (
+        await t.request('POST', '/api/v1/me/totp/confirm', {
+          token: user.token,
+          body: { code: totpCode(secret, t.ctx.now()) },
+        })
+      ).status,
+    ).toBe(200);
+    t.advance(30_000); // a code counts once: sign in with the next one
+    const intentContext = await browser.newContext({ viewport: SIZES[1], baseURL: t.url });
+    try {
+      const p = await intentContext.newPage();
+      p.on('pageerror', (err) => pageErrors.push(err.message));
+      await p.goto('/login?intent=opaque-intent-123');
+      await p.getByText('Sign in to continue to the application you asked for.').waitFor();
+      await signIn(p, user.email, 'correct horse battery staple');
+      const code = p.getByLabel('Code from your authenticator app');
+      await code.waitFor();
+      await code.fill(totpCode(secret, t.ctx.now()));
+      const [grant] = await Promise.all([
+        p.waitForRequest((r) => r.url().endsWith('/api/v1/auth/access-grant')),
+        p.getByRole('button', { name: 'Verify' }).click(),
+      ]);
+      expect(grant.postDataJSON()).toEqual({ intent: 'opaque-intent-123' });
+      const answer = await grant.response();
+      if (answer?.status() === 200) {
+        // The identity work's route: the browser goes on to the application's callback.
+        const { redirectUrl } = (await answer.json()) as { redirectUrl: string };
+        await p.waitForURL(redirectUrl);
+      } else {
+        // Until then (or for a bad intent) the answer is a banner on the login page.
+        await p.getByRole('alert').filter({ hasText: 'Could not continue to the application' }).waitFor();
+      }
+    } finally {
+      await intentContext.close();
+    }
+  });
+
+  it('raised no uncaught error in any page', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
