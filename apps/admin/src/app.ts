@@ -13,6 +13,7 @@ import { apiKeyRoutes } from './modules/api-keys/routes.js';
 import { agentRoutes } from './modules/gateways/agent-routes.js';
 import { gatewayRoutes } from './modules/gateways/routes.js';
 import { certificateRoutes } from './modules/certificates/routes.js';
+import { identityProviderRoutes } from './modules/identity-providers/routes.js';
 import { memberRoutes } from './modules/members/routes.js';
 import { monitorRoutes, type MonitorRoutesOptions } from './modules/monitor/routes.js';
 import { orgRoutes } from './modules/orgs/routes.js';
@@ -100,6 +101,7 @@ export function buildApp(ctx: AdminContext, options: BuildAppOptions = {}): Fast
   void app.register(systemRoutes({ version: ctx.version, database: ctx.database }));
   void app.register(authRoutes(ctx));
   void app.register(accessRoutes(ctx));
+  void app.register(identityProviderRoutes(ctx));
   void app.register(orgRoutes(ctx));
   void app.register(resourceRoutes(ctx));
   void app.register(policyRoutes(ctx));

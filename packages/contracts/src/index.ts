@@ -183,6 +183,17 @@ export {
 export { certificateStatusView, type CertificateStatusView } from './api/certificates.js';
 export { monitorStreamQuery, monitorSummary, monitorSummaryQuery, type MonitorSummary } from './api/monitor.js';
 export {
+  createIdentityProviderRequest,
+  identityProviderParams,
+  identityProviderView,
+  ssoCallbackQuery,
+  ssoProvidersQuery,
+  ssoProvidersResponse,
+  ssoStartParams,
+  ssoStartQuery,
+  type IdentityProviderView,
+} from './api/identity-providers.js';
+export {
   accessGrantRequest,
   accessGrantResponse,
   type AccessGrantRequest,

@@ -90,6 +90,16 @@ export const errors = {
     401,
     'The refresh token is unknown, expired or its session was revoked. A rotated-out refresh token presented again revokes its whole session.',
   ),
+  authSsoFailed: defineError(
+    'ERR_AUTH_SSO_FAILED',
+    401,
+    'Single sign-on did not complete: the provider answered an error, the state or nonce did not match, the ID token was forged, expired or for another client, the email is not verified, or the account may not be provisioned. The message says which.',
+  ),
+  authSsoUnavailable: defineError(
+    'ERR_AUTH_SSO_UNAVAILABLE',
+    502,
+    "The identity provider's discovery document or token endpoint could not be reached or answered nonsense.",
+  ),
   accessIntentInvalid: defineError(
     'ERR_ACCESS_INTENT_INVALID',
     400,

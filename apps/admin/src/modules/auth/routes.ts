@@ -18,16 +18,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { recordAudit } from '../../audit/record-audit.js';
-import {
-  ACCESS_COOKIE,
-  ACCESS_TOKEN_SECONDS,
-  issueAccessToken,
-  REFRESH_COOKIE,
-  type AccessClaims,
-} from '../../auth/access-token.js';
+import { REFRESH_COOKIE } from '../../auth/access-token.js';
 import { checkSignInAllowed, clearSignInFailures, recordSignInFailure } from '../../auth/lockout.js';
 import { hashPassword, verifyPassword } from '../../auth/passwords.js';
-import { revokeSessions, rotateRefreshToken, SESSION_DAYS, startSession } from '../../auth/session-service.js';
+import { clearSessionCookies, sessionTokens, setSessionCookies } from '../../auth/session-cookies.js';
+import { revokeSessions, rotateRefreshToken, startSession } from '../../auth/session-service.js';
 import { matchTotp, newTotpSecret } from '../../auth/totp.js';
 import { checkSetupToken, createOwner } from './bootstrap.js';
 import type { AdminContext } from '../../context.js';
@@ -37,40 +32,6 @@ import { notifyOrgsOfUser } from '../config-change.js';
 import { requireUser } from '../../plugins/authenticate.js';
 
 const TAG = ['auth'];
-
-/** Sets the console's cookies: the access token for the API, the refresh token only for /api/v1/auth. */
-function setSessionCookies(request: FastifyRequest, reply: FastifyReply, access: string, refresh: string): void {
-  const secure = request.protocol === 'https';
-  reply.setCookie(ACCESS_COOKIE, access, {
-    path: '/',
-    httpOnly: true,
-    sameSite: 'strict',
-    secure,
-    maxAge: ACCESS_TOKEN_SECONDS,
-  });
-  reply.setCookie(REFRESH_COOKIE, refresh, {
-    path: '/api/v1/auth',
-    httpOnly: true,
-    sameSite: 'strict',
-    secure,
-    maxAge: SESSION_DAYS * 24 * 3600,
-  });
-}
-
-function clearSessionCookies(reply: FastifyReply): void {
-  reply.clearCookie(ACCESS_COOKIE, { path: '/' });
-  reply.clearCookie(REFRESH_COOKIE, { path: '/api/v1/auth' });
-}
-
-async function tokens(ctx: AdminContext, claims: AccessClaims, refreshToken: string) {
-  return {
-    accessToken: await issueAccessToken(ctx.keys, claims),
-    tokenType: 'Bearer' as const,
-    expiresIn: ACCESS_TOKEN_SECONDS,
-    refreshToken,
-    sessionId: claims.sessionId,
-  };
-}
 
 /** Sign-in, refresh, sign-out, the JWKS, and the signed-in user's own account (`/api/v1/me`). */
 export function authRoutes(ctx: AdminContext) {
@@ -151,7 +112,7 @@ export function authRoutes(ctx: AdminContext) {
           });
           return session;
         });
-        const body = await tokens(
+        const body = await sessionTokens(
           ctx,
           { userId: user.id, sessionId: started.sessionId, authMethod: 'password', mfa },
           started.refreshToken,
@@ -197,7 +158,7 @@ export function authRoutes(ctx: AdminContext) {
           throw errors.authRefreshInvalid.create('send the refresh token in the body or the session cookie');
         }
         const rotated = await rotateRefreshToken(ctx, token, request.ip);
-        const body = await tokens(ctx, rotated, rotated.refreshToken);
+        const body = await sessionTokens(ctx, rotated, rotated.refreshToken);
         setSessionCookies(request, reply, body.accessToken, body.refreshToken);
         return body;
       },
