@@ -71,7 +71,7 @@ async function within(ms: number, check: () => Promise<boolean>): Promise<number
 beforeAll(async () => {
   tmp = await makeTempDir('rustronaut-e2e-identity-');
   upstream = await startHttpUpstream({ name: 'private-app' });
-  const [admin, control, http, ops] = await freePorts(4);
+  const [admin, control, http = 0, ops] = await freePorts(4);
   gatewayPort = http;
   api = `http://127.0.0.1:${String(admin)}`;
   proc = runCli(['start'], {

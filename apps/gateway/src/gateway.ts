@@ -16,6 +16,7 @@ import { drain, listen } from './listen.js';
 import { createAccessLog } from './proxy/access-log.js';
 import type { RedeemCode } from './access/managed-access.js';
 import { compileOrgAccess } from './access/org-access.js';
+import { createSourceBlocker } from './access/source-blocker.js';
 import { createHttpProxy, type AccessReport } from './proxy/http-proxy.js';
 import { createUpgradeProxy } from './proxy/upgrade-proxy.js';
 import { createMemoryStore } from './rate-limit/memory-store.js';
@@ -102,6 +103,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const metrics = createGatewayMetrics(options.metrics);
   const accessLog = config.gateway.accessLog ? createAccessLog(logger) : undefined;
   const reportAccess = options.accessControl?.report;
+  // Kept across reloads: a snapshot swap must not lift a block.
+  const blocker = createSourceBlocker({
+    threshold: config.gateway.blockAfterRefusals,
+    windowMs: config.gateway.blockWindowSeconds * 1000,
+    blockMs: config.gateway.blockSeconds * 1000,
+  });
 
   const dispatchers = new Map<number, Agent>();
   const dispatcherFor = (connectMs: number): Dispatcher => {
@@ -224,7 +231,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   let certificateStore = httpsCertificateStore(certificates, clientCa);
   const httpHandler = tls?.redirectHttp
     ? redirectToHttps(() => boundHttpsPort)
-    : createHttpProxy({ snapshot: getSnapshot, proto: 'http', rateLimiter, metrics, accessLog, reportAccess });
+    : createHttpProxy({ snapshot: getSnapshot, proto: 'http', rateLimiter, metrics, accessLog, reportAccess, blocker });
   const managedTls = options.managedTls;
   const http = instrument(
     createServer(serverOptions, managedTls ? answerAcmeChallenges(managedTls, httpHandler) : httpHandler),
@@ -245,7 +252,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
                   else callback(new Error(`no certificate for ${name}`));
                 },
               },
-              createHttpProxy({ snapshot: getSnapshot, proto: 'https', rateLimiter, metrics, accessLog, reportAccess }),
+              createHttpProxy({ snapshot: getSnapshot, proto: 'https', rateLimiter, metrics, accessLog, reportAccess, blocker }),
             ),
             'https',
             'https',
@@ -263,7 +270,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
               SNICallback: (name, callback) => callback(null, certificateStore?.select(name)),
               ...(requestClientCertificates ? { requestCert: true, rejectUnauthorized: false, ca: [...clientCa] } : {}),
             },
-            createHttpProxy({ snapshot: getSnapshot, proto: 'https', rateLimiter, metrics, accessLog, reportAccess }),
+            createHttpProxy({ snapshot: getSnapshot, proto: 'https', rateLimiter, metrics, accessLog, reportAccess, blocker }),
           ),
           'https',
           'https',

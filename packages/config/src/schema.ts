@@ -166,6 +166,25 @@ export const configSchema = {
       default: ':8000',
       schema: listenAddressSchema,
     }),
+    blockAfterRefusals: field({
+      env: 'RUSTRONAUT_GATEWAY_BLOCK_AFTER_REFUSALS',
+      description:
+        'Refused requests (401, 403) to protected routes from one source address within `gateway.blockWindowSeconds` after which that address is blocked (429) for `gateway.blockSeconds`; 0 turns blocking off.',
+      default: '50',
+      schema: z.coerce.number().int().min(0).max(1_000_000),
+    }),
+    blockWindowSeconds: field({
+      env: 'RUSTRONAUT_GATEWAY_BLOCK_WINDOW_SECONDS',
+      description: 'Window in which refusals from one source address are counted.',
+      default: '60',
+      schema: z.coerce.number().int().min(1).max(86_400),
+    }),
+    blockSeconds: field({
+      env: 'RUSTRONAUT_GATEWAY_BLOCK_SECONDS',
+      description: 'How long a blocked source address stays blocked; each block is in the audit log (`access.blocked`).',
+      default: '300',
+      schema: z.coerce.number().int().min(1).max(86_400),
+    }),
     accessLog: field({
       env: 'RUSTRONAUT_GATEWAY_ACCESS_LOG',
       description:

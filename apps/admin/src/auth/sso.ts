@@ -1,4 +1,4 @@
-import { identityProviders, memberships, newId, users, type DrizzleDatabase } from '@rustronaut/db';
+import { memberships, newId, users, type DrizzleDatabase, type identityProviders } from '@rustronaut/db';
 import { errors } from '@rustronaut/errors';
 import { and, eq } from 'drizzle-orm';
 import { randomBytes } from 'node:crypto';

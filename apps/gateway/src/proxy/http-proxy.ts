@@ -4,6 +4,7 @@ import type { Dispatcher } from 'undici';
 import type { AssertionSigner } from '../access/assertion-signer.js';
 import { CALLBACK_PATH } from '../access/managed-access.js';
 import type { AccessDecision, AccessRequest, AccessVerdict } from '../access/route-access.js';
+import type { SourceBlocker } from '../access/source-blocker.js';
 import { clientScheme, identityHeaders, requestOrigin } from '../access/upstream-identity.js';
 import { answerJwks, isJwksRequest } from '../access/well-known.js';
 import { methodLabel, type GatewayMetrics } from '../gateway-metrics.js';
@@ -31,7 +32,12 @@ export interface HttpProxyDeps {
   readonly accessLog: ((entry: AccessLogEntry) => void) | undefined;
   /** Hears every access decision of a managed route with the response status (for the admin's audit log). */
   readonly reportAccess?: (report: AccessReport) => void;
+  /** Blocks source addresses whose requests to protected routes keep being refused. */
+  readonly blocker?: SourceBlocker;
 }
+
+/** Refusals that count towards blocking a source: bad credentials and policy denials, not a first visit. */
+const COUNTED_REFUSALS = new Set(['invalid_credentials', 'denied_by_rule', 'no_matching_allow', 'callback_invalid']);
 
 /** An access decision of a managed route, once its response is known. */
 export interface AccessReport {
@@ -226,6 +232,20 @@ export function createHttpProxy(deps: HttpProxyDeps): Handler {
 
   const decided = (x: Exchange, route: CompiledRoute, routed: RoutedOk, signer: AssertionSigner, d: AccessDecision) => {
     x.verdict = d.verdict;
+    if (d.verdict !== undefined && !d.verdict.allowed && COUNTED_REFUSALS.has(d.verdict.reason)) {
+      if (deps.blocker?.refused(routed.client, Date.now()) === true) {
+        // The block itself is an event of its own in the audit log (`access.blocked`).
+        deps.reportAccess?.({
+          verdict: { ...d.verdict, reason: 'source_blocked' },
+          route: route.name,
+          client: routed.client,
+          method: x.req.method ?? '',
+          host: routed.host,
+          path: routed.path,
+          status: 429,
+        });
+      }
+    }
     // The client may have left while its credentials were being checked.
     if (x.req.socket.destroyed) return;
     if (!d.ok) {
@@ -252,6 +272,18 @@ export function createHttpProxy(deps: HttpProxyDeps): Handler {
   const admit = (x: Exchange, route: CompiledRoute, routed: RoutedOk, signer: AssertionSigner) => {
     if (route.access.isPublic) {
       proceed(x, route, routed, undefined);
+      return;
+    }
+    const blockedFor = deps.blocker?.blockedFor(routed.client, Date.now()) ?? 0;
+    if (blockedFor > 0) {
+      sendProblem(
+        x.req,
+        x.res,
+        errors.gatewaySourceBlocked,
+        'too many refused requests from this address; try again later',
+        x.requestId,
+        { 'retry-after': String(blockedFor) },
+      );
       return;
     }
     const origin = originOf(x, routed);

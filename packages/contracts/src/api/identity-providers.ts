@@ -16,8 +16,17 @@ export const createIdentityProviderRequest = z
         'the issuer must use https:// (http:// only on loopback, for tests)',
       )
       .describe('Issuer URL; its `/.well-known/openid-configuration` is read at sign-in.'),
-    clientId: z.string().min(1).max(256),
-    clientSecret: z.string().min(1).max(1024).describe('Client secret; stored encrypted, never shown again.'),
+    clientId: z
+      .string()
+      .min(1)
+      .max(256)
+      .regex(/^[\x21-\x7e]+$/, 'expected printable ASCII without spaces'),
+    clientSecret: z
+      .string()
+      .min(1)
+      .max(1024)
+      .regex(/^[\x21-\x7e]+$/, 'expected printable ASCII without spaces')
+      .describe('Client secret; stored encrypted, never shown again.'),
     scopes: z
       .string()
       .max(512)

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestAdmin, testDrivers, type TestAdmin } from '../../../test/harness.js';
 import { orgAccessKeysOf } from '../../access/access-keys.js';
 
-const CLIENT_SECRET = 'a client secret for the test provider';
+const CLIENT_SECRET = 'a-client-secret-for-the-test-provider';
 const ACCOUNTS: Record<string, { email: string; groups: string[]; verified: boolean }> = {
   ada: { email: 'ada@corp.example', groups: ['ops', 'staff'], verified: true },
   bob: { email: 'bob@corp.example', groups: ['staff'], verified: true },
@@ -131,7 +131,7 @@ describe.each(testDrivers())('[$name] single sign-on with OpenID Connect', (driv
         const html = await res.text();
         const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1] ?? '';
         // The development interactions post `prompt=login` (with the account) or `prompt=consent` back to the page.
-        const form = html.includes('name="login"')
+        const form: Record<string, string> = html.includes('name="login"')
           ? { prompt: 'login', login, password: 'any' }
           : { prompt: 'consent' };
         res = await step(jar, new URL(action, issuer).href, form);
