@@ -289,6 +289,73 @@ tcp:
   return { name: 'gateway', port: httpPort, opsPort, pid: child.pid, stop: () => stopProcess(child) };
 }
 
+/**
+ * A gateway managed by an admin, as `rustronaut start` runs them (admin and gateway in one process, PGlite in the
+ * temp dir): a public resource and a protected one (any member of the org) on the same upstream, and a session
+ * cookie got through the browser flow (login page intent, access grant, callback), which wrk sends on every request.
+ */
+async function startManaged({ adminPort, controlPort, httpPort, opsPort, upstreamPort }) {
+  const email = 'bench@example.com';
+  const password = 'a benchmark passphrase';
+  const child = startProcess('managed', process.execPath, [CLI, 'start'], {
+    env: {
+      ...process.env,
+      RUSTRONAUT_DATA_DIR: join(tmp, 'managed'),
+      RUSTRONAUT_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
+      RUSTRONAUT_ADMIN_CONTROL_LISTEN: `127.0.0.1:${controlPort}`,
+      RUSTRONAUT_GATEWAY_HTTP_LISTEN: `127.0.0.1:${httpPort}`,
+      RUSTRONAUT_GATEWAY_OPS_LISTEN: `127.0.0.1:${opsPort}`,
+      RUSTRONAUT_ADMIN_EMAIL: email,
+      RUSTRONAUT_ADMIN_PASSWORD: password,
+      RUSTRONAUT_LOG_FORMAT: 'json',
+    },
+    stdout: '/dev/null',
+  });
+  const api = `http://127.0.0.1:${adminPort}`;
+  await waitFor('admin', async () => (await httpStatus(`${api}/readyz`)) === 200, { child, timeoutMs: 120_000 });
+  const call = async (method, path, body, token) => {
+    const res = await fetch(`${api}${path}`, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return res.json();
+  };
+  const { accessToken } = await call('POST', '/api/v1/auth/login', { email, password });
+  const orgId = (await call('GET', '/api/v1/me', undefined, accessToken)).memberships[0].orgId;
+  const targets = [{ url: `http://127.0.0.1:${upstreamPort}` }];
+  const resource = (name, host, options) => ({ name, kind: 'http', host, targets, options });
+  await call('POST', `/api/v1/orgs/${orgId}/resources`, resource('public', HOST, { public: true }), accessToken);
+  await call('POST', `/api/v1/orgs/${orgId}/resources`, resource('protected', PROTECTED_HOST, {}), accessToken);
+  // The browser flow, by hand: the gateway's redirect to the login page carries the intent.
+  const head = (path, extra = '') =>
+    new Promise((resolve, reject) => {
+      const socket = connect(httpPort, '127.0.0.1');
+      let text = '';
+      socket.on('data', (c) => (text += c.toString('latin1')));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(text));
+      socket.write(
+        `GET ${path} HTTP/1.1\r\nHost: ${PROTECTED_HOST}\r\nAccept: text/html\r\n${extra}Connection: close\r\n\r\n`,
+      );
+    });
+  let redirect = '';
+  await waitFor('the protected route', async () => {
+    redirect = await head('/');
+    return redirect.startsWith('HTTP/1.1 302');
+  });
+  const intent = new URL(/\r\nlocation: ([^\r]+)/i.exec(redirect)[1]).searchParams.get('intent');
+  const { redirectUrl } = await call('POST', '/api/v1/auth/access-grant', { intent }, accessToken);
+  const back = new URL(redirectUrl);
+  const callback = await head(back.pathname + back.search);
+  const cookie = /\r\nset-cookie: ([^;\r]+)/i.exec(callback)?.[1];
+  if (cookie === undefined) throw new Error(`the callback set no cookie:\n${callback}`);
+  return { name: 'managed', port: httpPort, pid: child.pid, cookie, stop: () => stopProcess(child) };
+}
+
 // --- measurements -----------------------------------------------------------------------------------------------
 
 const UNIT_MS = { us: 1e-3, ms: 1, s: 1e3, m: 60e3 };
@@ -496,6 +563,8 @@ function evaluate(results) {
   const gw50 = find('gateway', 50);
   const nginx50 = find('nginx proxy', 50);
   const protected50 = find('gateway, protected route', 50);
+  const session50 = find('managed, session cookie', 50);
+  const managed50 = find('managed gateway', 50);
   const gw1 = find('gateway', 1);
   const direct1 = find('direct upstream', 1);
   const gwLarge = find('gateway', 8, '/1m');
@@ -520,6 +589,18 @@ function evaluate(results) {
     check(
       'protected route / public route requests/s, 50 connections',
       protected50.rps / gw50.rps,
+      TARGETS.protectedVsPublic,
+      { unit: ' x' },
+    ),
+    check(
+      'protected route (session cookie, managed), 50 connections: gateway / nginx requests/s',
+      nginx50 && session50.rps / nginx50.rps,
+      TARGETS.protectedVsNginx,
+      { unit: ' x', detail: nginx50 ? '' : ' (nginx not installed)' },
+    ),
+    check(
+      'session-cookie route / public route of the managed gateway, requests/s, 50 connections',
+      session50.rps / managed50.rps,
       TARGETS.protectedVsPublic,
       { unit: ' x' },
     ),
@@ -586,6 +667,11 @@ function ratios(results) {
     'gateway / nginx req/s, 1 conn': ratio(rps('gateway', 1), rps('nginx proxy', 1)),
     'protected route / nginx req/s, 50 conns': ratio(rps('gateway, protected route', 50), rps('nginx proxy', 50)),
     'protected route / public route req/s, 50 conns': ratio(rps('gateway, protected route', 50), rps('gateway', 50)),
+    'session cookie / nginx req/s, 50 conns': ratio(rps('managed, session cookie', 50), rps('nginx proxy', 50)),
+    'session cookie / managed public route req/s, 50 conns': ratio(
+      rps('managed, session cookie', 50),
+      rps('managed gateway', 50),
+    ),
     'gateway (no access log) / gateway req/s, 50 conns': ratio(rps('gateway, access log off', 50), rps('gateway', 50)),
     'gateway / direct Gbit/s, 1 MiB bodies': ratio(gbps('gateway'), gbps('direct upstream')),
     'gateway / direct Gbit/s, TCP': ratio(tcp('iperf3 via gateway'), tcp('iperf3 direct')),
@@ -597,7 +683,9 @@ function ratios(results) {
 async function main() {
   if (!installed('wrk')) throw new Error('wrk is not installed (apt-get install -y wrk)');
   const ports = {};
-  for (const name of ['upstream', 'nginx', 'http', 'ops', 'tcp', 'iperf']) ports[name] = await freePort();
+  for (const name of ['upstream', 'nginx', 'http', 'ops', 'tcp', 'iperf', 'admin', 'control', 'mhttp', 'mops']) {
+    ports[name] = await freePort();
+  }
   const withNginx = installed('nginx');
   const withIperf = installed('iperf3');
   const results = {
@@ -668,6 +756,27 @@ async function main() {
   results.runs.push(...(await measureSmall(quiet)));
 
   await gateway.stop();
+
+  console.log('managed gateway (rustronaut start: admin and gateway in one process):');
+  const managed = await startManaged({
+    adminPort: ports.admin,
+    controlPort: ports.control,
+    httpPort: ports.mhttp,
+    opsPort: ports.mops,
+    upstreamPort: ports.upstream,
+  });
+  for (const target of [
+    { label: 'managed gateway', port: managed.port },
+    {
+      label: 'managed, session cookie',
+      port: managed.port,
+      headers: [`Host: ${PROTECTED_HOST}`, `Cookie: ${managed.cookie}`],
+    },
+  ]) {
+    await warmUp(target);
+    results.runs.push(...(await measureSmall(target)));
+  }
+  await managed.stop();
   await proxy?.stop();
   await upstream.stop();
 

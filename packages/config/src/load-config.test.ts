@@ -40,6 +40,9 @@ describe('loadConfig', () => {
       auth: { lockoutThreshold: 10, lockoutWindowMinutes: 15, ipFailureLimit: 50 },
       gateway: {
         httpListen: { host: '', port: 8000 },
+        blockAfterRefusals: 50,
+        blockWindowSeconds: 60,
+        blockSeconds: 300,
         accessLog: true,
         requestHeadTimeoutMs: 10_000,
         maxHeaderBytes: 16_384,
