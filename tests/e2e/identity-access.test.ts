@@ -83,7 +83,7 @@ beforeAll(async () => {
     RUSTRONAUT_ADMIN_EMAIL: EMAIL,
     RUSTRONAUT_ADMIN_PASSWORD: PASSWORD,
   });
-  await waitForOk(`${api}/readyz`, 60_000);
+  await waitForOk(`${api}/readyz`, 120_000);
   const login = await fetch(`${api}/api/v1/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -101,7 +101,7 @@ beforeAll(async () => {
   expect(created.status).toBe(201);
   // The route arrives with the next snapshot: 404 until then.
   await within(10_000, async () => (await gw('/', BROWSER).catch(() => ({ status: 0 }))).status === 302);
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
   proc.child.kill('SIGTERM');

@@ -252,7 +252,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
                   else callback(new Error(`no certificate for ${name}`));
                 },
               },
-              createHttpProxy({ snapshot: getSnapshot, proto: 'https', rateLimiter, metrics, accessLog, reportAccess, blocker }),
+              createHttpProxy({
+                snapshot: getSnapshot,
+                proto: 'https',
+                rateLimiter,
+                metrics,
+                accessLog,
+                reportAccess,
+                blocker,
+              }),
             ),
             'https',
             'https',

@@ -10,7 +10,8 @@ import {
 import { createRemoteKeySource, type KeySource } from './access/key-source.js';
 import type { RedeemCode } from './access/managed-access.js';
 import type { OrgAccess } from './access/org-access.js';
-import { compileRouteAccess, type RouteAccess } from './access/route-access.js';
+import type { RouteAccess } from './access/access-decision.js';
+import { compileRouteAccess } from './access/route-access.js';
 import { compileTrustedProxies, type TrustedProxies } from './proxy/forwarding.js';
 import { compileCors, type CompiledCors } from './proxy/cors.js';
 import { securityHeaderList } from './proxy/security-headers.js';

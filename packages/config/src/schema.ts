@@ -181,7 +181,8 @@ export const configSchema = {
     }),
     blockSeconds: field({
       env: 'RUSTRONAUT_GATEWAY_BLOCK_SECONDS',
-      description: 'How long a blocked source address stays blocked; each block is in the audit log (`access.blocked`).',
+      description:
+        'How long a blocked source address stays blocked; each block is in the audit log (`access.blocked`).',
       default: '300',
       schema: z.coerce.number().int().min(1).max(86_400),
     }),

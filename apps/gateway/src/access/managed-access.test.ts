@@ -14,7 +14,7 @@ import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { CALLBACK_PATH, compileManagedAccess, type RedeemCode } from './managed-access.js';
 import { compileOrgAccess, cookieValue } from './org-access.js';
-import type { AccessDecision, AccessRequest } from './route-access.js';
+import type { AccessDecision, AccessRequest } from './access-decision.js';
 
 const ORG = randomUUID();
 const USER = randomUUID();

@@ -2,7 +2,7 @@ import type { AccessRedeemResponse, ManagedAccessConfig } from '@rustronaut/cont
 import { errors } from '@rustronaut/errors';
 import type { IncomingMessage } from 'node:http';
 import type { OrgAccess } from './org-access.js';
-import type { AccessDecision, AccessRequest, AccessVerdict, RouteAccess } from './route-access.js';
+import type { AccessDecision, AccessRequest, AccessVerdict, RouteAccess } from './access-decision.js';
 
 /** Where a resource's gateway takes the one-time code after sign-in. */
 export const CALLBACK_PATH = '/.rustronaut/callback';

@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerR
 import type { Dispatcher } from 'undici';
 import type { AssertionSigner } from '../access/assertion-signer.js';
 import { CALLBACK_PATH } from '../access/managed-access.js';
-import type { AccessDecision, AccessRequest, AccessVerdict } from '../access/route-access.js';
+import type { AccessDecision, AccessRequest, AccessVerdict } from '../access/access-decision.js';
 import type { SourceBlocker } from '../access/source-blocker.js';
 import { clientScheme, identityHeaders, requestOrigin } from '../access/upstream-identity.js';
 import { answerJwks, isJwksRequest } from '../access/well-known.js';

@@ -3,7 +3,7 @@ import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
-import type { AccessDecision } from '../access/route-access.js';
+import type { AccessDecision } from '../access/access-decision.js';
 import { clientScheme, identityHeaders, requestOrigin } from '../access/upstream-identity.js';
 import { methodLabel, type GatewayMetrics } from '../gateway-metrics.js';
 import type { RateLimiter } from '../rate-limit/rate-limiter.js';
