@@ -19,12 +19,23 @@ const crud = (noun: string): string[] => ['read', 'create', 'update', 'delete'].
 const EXPECTED: Record<string, string[]> = {
   owner: [...PERMISSIONS],
   admin: PERMISSIONS.filter((p) => p !== 'org:delete'),
-  operator: [...crud('resource'), ...crud('policy'), ...crud('site'), ...crud('gateway'), 'member:read', 'org:read'],
+  operator: [
+    ...crud('resource'),
+    ...crud('policy'),
+    ...crud('site'),
+    ...crud('gateway'),
+    'device:read',
+    'device:create',
+    'device:delete',
+    'member:read',
+    'org:read',
+  ],
   viewer: [
     'resource:read',
     'policy:read',
     'site:read',
     'gateway:read',
+    'device:read',
     'member:read',
     'role:read',
     'apikey:read',
@@ -37,7 +48,11 @@ const EXPECTED: Record<string, string[]> = {
 describe('built-in roles', () => {
   it('has the permission vocabulary of the admin API', () => {
     expect(PERMISSIONS).toEqual([
-      ...['resource', 'policy', 'site', 'gateway', 'member', 'role'].flatMap(crud),
+      ...['resource', 'policy', 'site', 'gateway'].flatMap(crud),
+      'device:read',
+      'device:create',
+      'device:delete',
+      ...['member', 'role'].flatMap(crud),
       'apikey:read',
       'apikey:create',
       'apikey:delete',

@@ -4,12 +4,12 @@
 import { freePorts } from '@rustronaut/testkit';
 import { identityProviders, memberships, users } from '@rustronaut/db';
 import { and, eq } from 'drizzle-orm';
-import { createCipheriv, generateKeyPairSync, randomBytes, randomUUID, sign, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestAdmin, testDrivers, type TestAdmin } from '../../../test/harness.js';
-import { orgAccessKeysOf } from '../../access/access-keys.js';
+import { sealTestIntent } from '../../../test/intent.js';
 
 const CLIENT_SECRET = 'a-client-secret-for-the-test-provider';
 const ACCOUNTS: Record<string, { email: string; groups: string[]; verified: boolean }> = {
@@ -173,19 +173,11 @@ describe.each(testDrivers())('[$name] single sign-on with OpenID Connect', (driv
       token: owner,
       body: { name: 'sso app', kind: 'http', host: 'sso-app.example', targets: [{ url: 'http://10.0.0.9:80' }] },
     });
-    // Sealed as a gateway of the org seals it (apps/gateway/src/access/org-access.ts).
-    const { intentKey } = await orgAccessKeysOf(t.ctx, t.owner.orgId);
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', Buffer.from(intentKey, 'base64url'), iv);
-    cipher.setAAD(Buffer.from(t.owner.orgId));
-    const plain = JSON.stringify({
+    const intent = await sealTestIntent(t.ctx, t.owner.orgId, {
       resourceId: resource.id,
       origin: 'http://sso-app.example',
       path: '/after?x=1',
-      exp: Math.floor(t.ctx.now().getTime() / 1000) + 600,
     });
-    const sealed = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
-    const intent = `v1.${t.owner.orgId}.${sealed.toString('base64url')}`;
     const { res } = await signInAs('ada', intent);
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toMatch(
@@ -195,6 +187,32 @@ describe.each(testDrivers())('[$name] single sign-on with OpenID Connect', (driv
     const other = await t.request('GET', `/api/v1/auth/sso/${providerId}/start?intent=v1.${randomUUID()}.AAAA`);
     expect(other.status).toBe(400);
   }, 60_000);
+
+  it('issues codes only for the exact host of the resource (no suffix match, no other port scheme tricks)', async () => {
+    const resource = await t.created(`/api/v1/orgs/${t.owner.orgId}/resources`, {
+      token: owner,
+      body: { name: 'apex', kind: 'http', host: 'example.com', targets: [{ url: 'http://10.0.0.9:80' }] },
+    });
+    const grant = async (origin: string) =>
+      t.request('POST', '/api/v1/auth/access-grant', {
+        token: owner,
+        body: { intent: await sealTestIntent(t.ctx, t.owner.orgId, { resourceId: resource.id, origin, path: '/' }) },
+      });
+    for (const origin of [
+      'http://evilexample.com',
+      'http://evil.example.com',
+      'http://example.com.evil.net',
+      'http://app@example.com',
+      'http://example.com/path',
+    ]) {
+      const res = await grant(origin);
+      expect(res.status, origin).toBe(400);
+      expect(res.body).toMatchObject({ code: 'ERR_ACCESS_INTENT_INVALID' });
+    }
+    const ok = await grant('https://example.com:8443');
+    expect(ok.status).toBe(200);
+    expect(new URL(ok.body['redirectUrl'] as string).origin).toBe('https://example.com:8443');
+  });
 
   it('maps unmapped groups to the default roles, and follows a later change of the claim', async () => {
     const account = ACCOUNTS['bob'];
