@@ -29,3 +29,15 @@ export function bearerTokenOf(header: string | undefined): BearerToken {
   if (!JWT_SHAPE.test(token)) return { kind: 'malformed', reason: 'the bearer token is not a JWT' };
   return { kind: 'token', token };
 }
+
+const REALM = 'Bearer realm="rustronaut"';
+
+/**
+ * The `WWW-Authenticate` value of a 401 (RFC 6750 section 3): no error code when the request carried no
+ * credentials, `invalid_token` with the reason otherwise. `error_description` allows %x20-21 / %x23-5B / %x5D-7E:
+ * anything else (quotes, backslashes, control characters) is left out.
+ */
+export function bearerChallenge(invalidReason?: string): string {
+  if (invalidReason === undefined) return REALM;
+  return `${REALM}, error="invalid_token", error_description="${invalidReason.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '')}"`;
+}

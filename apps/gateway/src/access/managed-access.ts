@@ -1,6 +1,7 @@
 import type { AccessRedeemResponse, ManagedAccessConfig } from '@rustronaut/contracts';
 import { errors } from '@rustronaut/errors';
 import type { IncomingMessage } from 'node:http';
+import { bearerChallenge } from './bearer-token.js';
 import type { OrgAccess } from './org-access.js';
 import type { AccessDecision, AccessRequest, AccessVerdict, RouteAccess } from './access-decision.js';
 
@@ -16,9 +17,6 @@ const CODE = /^rac_[A-Za-z0-9_-]{43}$/;
 /** Paths we redirect back to: one leading slash, printable ASCII, no backslash (browsers read `/\` as `//`). */
 const SAFE_PATH = /^\/(?![/\\])[\x21-\x7e]*$/;
 const MAX_INTENT_PATH = 2048;
-
-// RFC 6750 section 3: no error code when the request carried no credentials, `invalid_token` otherwise.
-const CHALLENGE = 'Bearer realm="rustronaut"';
 
 const verdict = (
   allowed: boolean,
@@ -113,12 +111,7 @@ export function compileManagedAccess(
         ok: false,
         def: errors.gatewayUnauthenticated,
         detail,
-        headers: {
-          'www-authenticate':
-            auth.kind === 'none'
-              ? CHALLENGE
-              : `${CHALLENGE}, error="invalid_token", error_description="${detail.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '')}"`,
-        },
+        headers: { 'www-authenticate': bearerChallenge(auth.kind === 'none' ? undefined : detail) },
         verdict: verdict(false, reason),
       };
     },

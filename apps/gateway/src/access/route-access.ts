@@ -1,6 +1,6 @@
 import type { RouteAccessConfig } from '@rustronaut/contracts';
 import { errors } from '@rustronaut/errors';
-import { bearerTokenOf } from './bearer-token.js';
+import { bearerChallenge, bearerTokenOf } from './bearer-token.js';
 import { checkClientCertificate, loadClientCa, type CertificateRefusal } from './client-certificate.js';
 import { createIdentity, type Identity } from './identity.js';
 import { createJwtVerifier, type JwtOutcome, type JwtVerifier } from './jwt-verifier.js';
@@ -26,22 +26,17 @@ export const PUBLIC_ACCESS: RouteAccess = {
   prefetch: () => undefined,
 };
 
-// RFC 6750 section 3: no error code when the request carried no credentials, `invalid_token` otherwise.
-const CHALLENGE = 'Bearer realm="rustronaut"';
 const missingToken: AccessDecision = {
   ok: false,
   def: errors.gatewayUnauthenticated,
   detail: 'this route needs Authorization: Bearer <token>',
-  headers: { 'www-authenticate': CHALLENGE },
+  headers: { 'www-authenticate': bearerChallenge() },
 };
 const invalidToken = (detail: string): AccessDecision => ({
   ok: false,
   def: errors.gatewayUnauthenticated,
   detail,
-  // error_description allows %x20-21 / %x23-5B / %x5D-7E (RFC 6750 section 3): no quote or backslash.
-  headers: {
-    'www-authenticate': `${CHALLENGE}, error="invalid_token", error_description="${detail.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '')}"`,
-  },
+  headers: { 'www-authenticate': bearerChallenge(detail) },
 });
 
 const CERTIFICATE_DETAIL: Readonly<Record<CertificateRefusal, string>> = {
