@@ -200,7 +200,7 @@ describe('startManagedGateway', () => {
     expect((await stat(dir)).mode & 0o777).toBe(0o700);
     expect((await stat(join(dir, 'key.pem'))).mode & 0o777).toBe(0o600);
     expect(JSON.parse(await readFile(join(dir, 'identity.json'), 'utf8'))).toMatchObject({
-      gatewayId: GATEWAY,
+      agentId: GATEWAY,
       orgId: ORG,
     });
     const csr = admin.state.csrs.at(-1);

@@ -1,9 +1,19 @@
+import {
+  controlRefusal,
+  createKeyAndRequest,
+  openAgentState,
+  requestEnrolment,
+  startControlClient,
+  type AgentIdentity,
+  type AgentState,
+  type ControlClient,
+  type ControlClientOptions,
+} from '@rustronaut/agent';
+import { accessRedeemResponse, enrolResponse, type AccessEvent } from '@rustronaut/contracts';
 import { errors } from '@rustronaut/errors';
+import type { RedeemOutcome } from '../access/managed-access.js';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../gateway.js';
-import { openAgentState, type AgentIdentity, type AgentState } from './agent-state.js';
 import { createAccessReporter } from './access-reporter.js';
-import { startControlClient, type ControlClient, type ControlClientOptions } from './control-client.js';
-import { createKeyAndRequest, requestEnrolment } from './enrol.js';
 import { createManagedTls } from '../tls/managed-tls.js';
 
 /** What starting a gateway managed by an admin needs. */
@@ -26,7 +36,7 @@ export interface ManagedGatewayOptions extends Omit<GatewayOptions, 'file' | 'wa
  */
 export async function startManagedGateway(options: ManagedGatewayOptions): Promise<RunningGateway> {
   const logger = options.logger.child({ component: 'control' });
-  const state = await openAgentState(options.config.dataDir);
+  const state = await openAgentState(options.config.dataDir, 'gateway');
   const identity = await enrolledIdentity(state, options);
 
   const saved = await state.loadSnapshot((reason) =>
@@ -40,7 +50,7 @@ export async function startManagedGateway(options: ManagedGatewayOptions): Promi
   const unavailable = () => Promise.reject(new Error('the control channel is not connected yet'));
   const reporter = createAccessReporter({
     logger,
-    send: (events) => channel.client?.sendEvents(events) ?? unavailable(),
+    send: (events) => (channel.client ? sendEvents(channel.client, events) : unavailable()),
     onDropped: (count) => logger.warn({ count }, 'the admin has been unreachable: oldest access decisions dropped'),
   });
   const managedTls = createManagedTls(options.logger.child({ component: 'tls' }));
@@ -50,7 +60,7 @@ export async function startManagedGateway(options: ManagedGatewayOptions): Promi
     managedTls,
     accessControl: {
       orgId: identity.orgId,
-      redeem: (code, origin) => channel.client?.redeem(code, origin) ?? unavailable(),
+      redeem: (code, origin) => (channel.client ? redeem(channel.client, code, origin) : unavailable()),
       report: reporter.report,
     },
   });
@@ -96,9 +106,24 @@ export async function startManagedGateway(options: ManagedGatewayOptions): Promi
   };
 }
 
+/** Trades a browser's one-time code for a session; rejects when the admin cannot be asked. */
+async function redeem(client: ControlClient, code: string, origin: string): Promise<RedeemOutcome> {
+  const answer = await client.post('/v1/access/redeem', { code, origin }, 5000);
+  if (answer.status === 200) return { ok: true, session: accessRedeemResponse.parse(JSON.parse(answer.text)) };
+  // 400: the code is no good; anything else (401 unenrolled, 5xx) means the admin could not decide.
+  if (answer.status === 400) return { ok: false };
+  throw controlRefusal('redeem', answer);
+}
+
+/** Sends a batch of access decisions for the audit log; rejects when the admin did not take it. */
+async function sendEvents(client: ControlClient, events: readonly AccessEvent[]): Promise<void> {
+  const answer = await client.post('/v1/access/events', { events }, 10_000);
+  if (answer.status !== 204) throw controlRefusal('access events', answer);
+}
+
 /** Whether a gateway using `dataDir` has enrolled already (its identity is in `<dataDir>/gateway/`). */
 export async function isEnrolled(dataDir: string): Promise<boolean> {
-  return (await (await openAgentState(dataDir)).loadIdentity()) !== undefined;
+  return (await (await openAgentState(dataDir, 'gateway')).loadIdentity()) !== undefined;
 }
 
 async function enrolledIdentity(state: AgentState, options: ManagedGatewayOptions): Promise<AgentIdentity> {
@@ -107,7 +132,7 @@ async function enrolledIdentity(state: AgentState, options: ManagedGatewayOption
   if (existing !== undefined) {
     if (options.enrolToken !== undefined) {
       logger.info(
-        { gatewayId: existing.gatewayId, dir: state.dir },
+        { gatewayId: existing.agentId, dir: state.dir },
         'already enrolled; the enrolment token is not used (remove the directory to enrol again)',
       );
     }
@@ -118,10 +143,15 @@ async function enrolledIdentity(state: AgentState, options: ManagedGatewayOption
       `invalid configuration:\n  this gateway is not enrolled yet (nothing in ${state.dir}): pass --enrol-token-file FILE or set RUSTRONAUT_ENROL_TOKEN`,
     );
   }
-  const { keyPem, csrPem } = await createKeyAndRequest();
-  const enrolled = await requestEnrolment(options.adminUrl, options.enrolToken, csrPem);
+  const { keyPem, csrPem } = await createKeyAndRequest('rustronaut-gateway');
+  const enrolled = await requestEnrolment(
+    options.adminUrl,
+    '/api/v1/agents/enrol',
+    { token: options.enrolToken, csr: csrPem },
+    enrolResponse,
+  );
   const identity: AgentIdentity = {
-    gatewayId: enrolled.gatewayId,
+    agentId: enrolled.gatewayId,
     orgId: enrolled.orgId,
     controlUrl: enrolled.controlUrl,
     keyPem,
@@ -129,6 +159,6 @@ async function enrolledIdentity(state: AgentState, options: ManagedGatewayOption
     caPem: enrolled.caCertificate,
   };
   await state.saveIdentity(identity);
-  logger.info({ gatewayId: identity.gatewayId, controlUrl: identity.controlUrl }, 'enrolled with the admin');
+  logger.info({ gatewayId: identity.agentId, controlUrl: identity.controlUrl }, 'enrolled with the admin');
   return identity;
 }

@@ -1,6 +1,6 @@
-import { enrolResponse, type EnrolResponse } from '@rustronaut/contracts';
 import { errors } from '@rustronaut/errors';
 import { request } from 'undici';
+import type { z } from 'zod';
 
 /** A fresh ECDSA P-256 key (PKCS#8 PEM) and a certificate request for it. */
 export interface KeyAndRequest {
@@ -9,16 +9,17 @@ export interface KeyAndRequest {
 }
 
 /**
- * Generates the agent's key and CSR with WebCrypto. @peculiar/x509 (and the reflect-metadata polyfill it needs)
- * is loaded here, at enrolment only, so a running gateway never pays its memory.
+ * Generates the agent's key and CSR (subject `CN=<commonName>`, which the admin ignores) with WebCrypto.
+ * @peculiar/x509 (and the reflect-metadata polyfill it needs) is loaded here, at enrolment only, so a running
+ * agent never pays its memory.
  */
-export async function createKeyAndRequest(): Promise<KeyAndRequest> {
+export async function createKeyAndRequest(commonName: string): Promise<KeyAndRequest> {
   await import('reflect-metadata');
   const x509 = await import('@peculiar/x509');
   const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const keys = await crypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
   const csr = await x509.Pkcs10CertificateRequestGenerator.create(
-    { name: 'CN=rustronaut-gateway', keys, signingAlgorithm: algorithm },
+    { name: `CN=${commonName}`, keys, signingAlgorithm: algorithm },
     crypto,
   );
   const pkcs8 = Buffer.from(await crypto.subtle.exportKey('pkcs8', keys.privateKey));
@@ -27,18 +28,25 @@ export async function createKeyAndRequest(): Promise<KeyAndRequest> {
 }
 
 /**
- * Sends the one-time token and the CSR to `POST <adminUrl>/api/v1/agents/enrol`. Throws ERR_ENROL_INVALID when the
- * admin refuses the token, ERR_CONTROL_UNAVAILABLE when it cannot be reached or answers something unexpected.
+ * Sends an enrolment (the one-time token, the CSR, and what else the agent declares) to `POST <adminUrl><path>`
+ * (`/api/v1/agents/enrol` for gateways and hubs, `/api/v1/agents/connector-enrol` for connectors) and parses the
+ * answer with `answer`. Throws ERR_ENROL_INVALID when the admin refuses the token, ERR_CONTROL_UNAVAILABLE when it
+ * cannot be reached or answers something unexpected.
  */
-export async function requestEnrolment(adminUrl: string, token: string, csrPem: string): Promise<EnrolResponse> {
-  const url = new URL('/api/v1/agents/enrol', adminUrl).href;
+export async function requestEnrolment<T>(
+  adminUrl: string,
+  path: string,
+  body: { readonly token: string; readonly csr: string },
+  answer: z.ZodType<T>,
+): Promise<T> {
+  const url = new URL(path, adminUrl).href;
   let status: number;
   let text: string;
   try {
     const res = await request(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ token, csr: csrPem }),
+      body: JSON.stringify(body),
       headersTimeout: 30_000,
       bodyTimeout: 30_000,
     });
@@ -55,7 +63,7 @@ export async function requestEnrolment(adminUrl: string, token: string, csrPem: 
       `the admin refused the enrolment token: ${detailOf(json) ?? 'unknown, used or expired'}`,
     );
   }
-  const parsed = enrolResponse.safeParse(json);
+  const parsed = answer.safeParse(json);
   if (status !== 200 || !parsed.success) {
     throw errors.controlUnavailable.create(
       `the admin at ${url} answered enrolment with ${String(status)}${detailOf(json) ? `: ${detailOf(json) ?? ''}` : ''}`,

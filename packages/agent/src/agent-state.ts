@@ -5,9 +5,10 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
-/** What an enrolled gateway keeps about itself. */
+/** What an enrolled agent keeps about itself. */
 export interface AgentIdentity {
-  readonly gatewayId: string;
+  /** The gateway's (or hub's) id, or a connector's site id. */
+  readonly agentId: string;
   readonly orgId: string;
   /** Base URL of the admin's control listener (mutual TLS). */
   readonly controlUrl: string;
@@ -18,15 +19,26 @@ export interface AgentIdentity {
   readonly caPem: string;
 }
 
-const identityFile = z.object({ gatewayId: z.uuid(), orgId: z.uuid(), controlUrl: z.url() });
+// `gatewayId`: what gateways enrolled before the agent package wrote; still read.
+const identityFile = z
+  .union([
+    z.object({ agentId: z.uuid(), orgId: z.uuid(), controlUrl: z.url() }),
+    z.object({ gatewayId: z.uuid(), orgId: z.uuid(), controlUrl: z.url() }),
+  ])
+  .transform((f) => ({ agentId: 'agentId' in f ? f.agentId : f.gatewayId, orgId: f.orgId, controlUrl: f.controlUrl }));
 
 /**
- * The gateway's state directory, `<dataDir>/gateway/` (mode 0700): `key.pem` (0600), `cert.pem`, `ca.pem`,
- * `identity.json`, and `snapshot.json`, the last applied snapshot, from which the gateway starts when the admin
- * is down. Every file is written to a temporary name and renamed, so a crash never leaves half a file.
+ * An agent's state directory, `<dataDir>/<name>/` (mode 0700): `key.pem` (0600), `cert.pem`, `ca.pem`,
+ * `identity.json`, and `snapshot.json`, the last applied snapshot, from which the agent starts when the admin
+ * is down; an agent may keep other files there ({@link AgentState.read}, {@link AgentState.write}). Every file is
+ * written to a temporary name and renamed, so a crash never leaves half a file.
  */
 export interface AgentState {
   readonly dir: string;
+  /** A file of the directory, or undefined when it does not exist. */
+  read(name: string): Promise<string | undefined>;
+  /** Writes a file of the directory atomically, with `mode` (default 0644; 0600 for anything secret). */
+  write(name: string, text: string, mode?: number): Promise<void>;
   /** The identity, or undefined before enrolment. Throws ERR_CONFIG_INVALID when the files are damaged. */
   loadIdentity(): Promise<AgentIdentity | undefined>;
   saveIdentity(identity: AgentIdentity): Promise<void>;
@@ -35,30 +47,30 @@ export interface AgentState {
   saveSnapshot(snapshot: ConfigSnapshot): Promise<void>;
 }
 
-/** Opens (creating it, 0700) the state directory under `dataDir`. */
-export async function openAgentState(dataDir: string): Promise<AgentState> {
-  const dir = resolve(dataDir, 'gateway');
+/** Opens (creating it, 0700) the state directory `name` (`gateway`, `tunnel`, `connector`) under `dataDir`. */
+export async function openAgentState(dataDir: string, name: string): Promise<AgentState> {
+  const dir = resolve(dataDir, name);
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
   } catch (err) {
-    throw errors.startupDataDir.create(`cannot create the gateway state directory ${dir}: ${String(err)}`, {
+    throw errors.startupDataDir.create(`cannot create the ${name} state directory ${dir}: ${String(err)}`, {
       cause: err,
     });
   }
-  const path = (name: string) => join(dir, name);
-  const write = async (name: string, text: string, mode = 0o644) => {
-    const temp = path(`.${name}.${randomBytes(6).toString('hex')}.tmp`);
+  const path = (file: string) => join(dir, file);
+  const write = async (file: string, text: string, mode = 0o644) => {
+    const temp = path(`.${file}.${randomBytes(6).toString('hex')}.tmp`);
     try {
       await writeFile(temp, text, { mode, flush: true });
-      await rename(temp, path(name));
+      await rename(temp, path(file));
     } catch (err) {
       await rm(temp, { force: true });
       throw err;
     }
   };
-  const read = async (name: string) => {
+  const read = async (file: string) => {
     try {
-      return await readFile(path(name), 'utf8');
+      return await readFile(path(file), 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
@@ -67,6 +79,8 @@ export async function openAgentState(dataDir: string): Promise<AgentState> {
 
   return {
     dir,
+    read,
+    write,
     async loadIdentity() {
       const text = await read('identity.json');
       if (text === undefined) return undefined;
@@ -79,7 +93,7 @@ export async function openAgentState(dataDir: string): Promise<AgentState> {
       }
       if (meta === undefined || keyPem === undefined || certPem === undefined || caPem === undefined) {
         throw errors.configInvalid.create(
-          `the gateway identity in ${dir} is incomplete or damaged: remove the directory and enrol again with a new token`,
+          `the ${name} identity in ${dir} is incomplete or damaged: remove the directory and enrol again with a new token`,
         );
       }
       return { ...meta, keyPem, certPem, caPem };
@@ -89,8 +103,8 @@ export async function openAgentState(dataDir: string): Promise<AgentState> {
       await write('key.pem', identity.keyPem, 0o600);
       await write('cert.pem', identity.certPem);
       await write('ca.pem', identity.caPem);
-      const { gatewayId, orgId, controlUrl } = identity;
-      await write('identity.json', `${JSON.stringify({ gatewayId, orgId, controlUrl }, null, 2)}\n`);
+      const { agentId, orgId, controlUrl } = identity;
+      await write('identity.json', `${JSON.stringify({ agentId, orgId, controlUrl }, null, 2)}\n`);
     },
     async loadSnapshot(onInvalid) {
       const text = await read('snapshot.json');
@@ -102,7 +116,7 @@ export async function openAgentState(dataDir: string): Promise<AgentState> {
         return undefined;
       }
     },
-    // 0600: the snapshot holds the org's intent and assertion keys.
+    // 0600: a gateway's snapshot holds the org's intent and assertion keys.
     saveSnapshot: (snapshot) => write('snapshot.json', `${JSON.stringify(snapshot)}\n`, 0o600),
   };
 }

@@ -1,14 +1,7 @@
-import {
-  accessRedeemResponse,
-  configSnapshot,
-  versionEvent,
-  type AccessEvent,
-  type ConfigSnapshot,
-} from '@rustronaut/contracts';
+import { configSnapshot, versionEvent, type ConfigSnapshot } from '@rustronaut/contracts';
 import type { Logger } from '@rustronaut/observability';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
-import type { RedeemOutcome } from '../access/managed-access.js';
 import type { AgentIdentity } from './agent-state.js';
 import { createBackoff } from './backoff.js';
 import { readServerSentEvents } from './server-sent-events.js';
@@ -23,6 +16,8 @@ export interface ControlClientOptions {
   readonly initialVersion: number | undefined;
   /** Applies a snapshot (and saves it); resolves with an error message when it was refused. */
   apply(snapshot: ConfigSnapshot): Promise<{ ok: true } | { ok: false; error: string }>;
+  /** Status fields of each heartbeat besides `uptimeSeconds` and `lastError` (a connector's `target:<name>`). */
+  status?(): Readonly<Record<string, string | number | boolean | null>>;
   /** Heartbeat interval; default 10 s. */
   readonly heartbeatMs?: number;
   /** Reconnection delays: first and largest; default 500 ms and 30 s. */
@@ -34,12 +29,32 @@ export interface ControlClientOptions {
 export interface ControlClient {
   /** Fetches and applies the snapshot now (SIGHUP). */
   resync(): Promise<{ ok: true; version: number } | { ok: false; error: string }>;
-  /** Trades a browser's one-time code for a session; rejects when the admin cannot be asked. */
-  redeem(code: string, origin: string): Promise<RedeemOutcome>;
-  /** Sends a batch of access decisions for the audit log; rejects when the admin did not take it. */
-  sendEvents(events: readonly AccessEvent[]): Promise<void>;
+  /**
+   * POSTs a JSON body to `path` on the control listener and reads the answer; rejects when the admin cannot be
+   * reached within `timeoutMs`. Turn an unexpected status into an error with {@link controlRefusal}.
+   */
+  post(path: string, body: unknown, timeoutMs: number): Promise<ControlAnswer>;
   /** Stops following the stream and sending heartbeats. */
   close(): Promise<void>;
+}
+
+/** An answer of the control listener. */
+export interface ControlAnswer {
+  readonly status: number;
+  /** The body as text; `''` when empty. */
+  readonly text: string;
+}
+
+/** The error for an answer that was not the one expected: the status and the problem's `detail` (or the text). */
+export function controlRefusal(what: string, answer: ControlAnswer): Error {
+  let detail = answer.text.slice(0, 300);
+  try {
+    const given = (JSON.parse(answer.text) as { detail?: unknown }).detail;
+    if (typeof given === 'string') detail = given;
+  } catch {
+    // not JSON: keep the text
+  }
+  return new Error(`${what}: the admin answered ${String(answer.status)}${detail ? ` (${detail})` : ''}`);
 }
 
 /** No byte for this long on the stream (the admin sends a comment every 15 s) means the connection is dead. */
@@ -48,7 +63,7 @@ const STREAM_IDLE_MS = 45_000;
 /**
  * Follows the admin over mutual TLS: `GET /v1/stream` announces config versions, and every version other than the
  * one in use is fetched from `GET /v1/snapshot` and applied. A lost or refused stream is retried with capped
- * exponential backoff and jitter; the gateway keeps serving what it has meanwhile (fail static). Heartbeats
+ * exponential backoff and jitter; the agent keeps serving what it has meanwhile (fail static). Heartbeats
  * (`POST /v1/heartbeat`) go out every 10 s and after each applied snapshot.
  */
 export function startControlClient(options: ControlClientOptions): ControlClient {
@@ -65,18 +80,9 @@ export function startControlClient(options: ControlClientOptions): ControlClient
   let lastError: string | null = null;
   let failing = false;
 
-  /** The body of a non-2xx answer, as a message (problem documents carry `detail`). */
-  const refusal = async (what: string, res: Awaited<ReturnType<typeof request>>) => {
-    const text = await res.body.text().catch(() => '');
-    let detail = text.slice(0, 300);
-    try {
-      const given = (JSON.parse(text) as { detail?: unknown }).detail;
-      if (typeof given === 'string') detail = given;
-    } catch {
-      // not JSON: keep the text
-    }
-    return new Error(`${what}: the admin answered ${String(res.statusCode)}${detail ? ` (${detail})` : ''}`);
-  };
+  /** The error for a non-2xx answer (problem documents carry `detail`). */
+  const refusal = async (what: string, res: Awaited<ReturnType<typeof request>>) =>
+    controlRefusal(what, { status: res.statusCode, text: await res.body.text().catch(() => '') });
 
   const heartbeat = async () => {
     try {
@@ -88,7 +94,7 @@ export function startControlClient(options: ControlClientOptions): ControlClient
         body: JSON.stringify({
           agentVersion: options.agentVersion,
           configVersion: version ?? 0,
-          status: { uptimeSeconds: Math.round((Date.now() - started) / 1000), lastError },
+          status: { ...options.status?.(), uptimeSeconds: Math.round((Date.now() - started) / 1000), lastError },
         }),
       });
       if (res.statusCode !== 204) throw await refusal('heartbeat', res);
@@ -156,30 +162,16 @@ export function startControlClient(options: ControlClientOptions): ControlClient
   const running = loop();
   const beating = setInterval(() => void heartbeat(), options.heartbeatMs ?? 10_000).unref();
 
-  const post = (path: string, body: unknown, signal: AbortSignal) =>
-    request(`${base}${path}`, {
-      method: 'POST',
-      dispatcher,
-      signal,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-
   return {
-    async redeem(code, origin) {
-      const res = await post('/v1/access/redeem', { code, origin }, AbortSignal.timeout(5000));
-      if (res.statusCode === 200) return { ok: true, session: accessRedeemResponse.parse(await res.body.json()) };
-      // 400: the code is no good; anything else (401 unenrolled, 5xx) means the admin could not decide.
-      if (res.statusCode === 400) {
-        await res.body.dump();
-        return { ok: false };
-      }
-      throw await refusal('redeem', res);
-    },
-    async sendEvents(events) {
-      const res = await post('/v1/access/events', { events }, AbortSignal.timeout(10_000));
-      if (res.statusCode !== 204) throw await refusal('access events', res);
-      await res.body.dump();
+    async post(path, body, timeoutMs) {
+      const res = await request(`${base}${path}`, {
+        method: 'POST',
+        dispatcher,
+        signal: AbortSignal.any([stop.signal, AbortSignal.timeout(timeoutMs)]),
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: res.statusCode, text: await res.body.text() };
     },
     resync: () =>
       sync().catch((err: unknown) => ({ ok: false as const, error: err instanceof Error ? err.message : String(err) })),

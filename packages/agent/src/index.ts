@@ -1,0 +1,11 @@
+export { openAgentState, type AgentIdentity, type AgentState } from './agent-state.js';
+export { createBackoff, type Backoff } from './backoff.js';
+export {
+  controlRefusal,
+  startControlClient,
+  type ControlAnswer,
+  type ControlClient,
+  type ControlClientOptions,
+} from './control-client.js';
+export { createKeyAndRequest, requestEnrolment, type KeyAndRequest } from './enrol.js';
+export { readServerSentEvents, type ServerSentEvent } from './server-sent-events.js';
