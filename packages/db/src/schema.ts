@@ -96,6 +96,8 @@ export const memberships = pgTable(
     orgId: orgId(),
     userId: userId(),
     roles: jsonb('roles').$type<string[]>().notNull(),
+    /** Suspended by an org admin: the member keeps the account and roles but reaches nothing of this org. */
+    disabled: boolean('disabled').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

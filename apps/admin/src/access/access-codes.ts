@@ -41,11 +41,16 @@ export async function grantAccess(ctx: AdminContext, user: UserPrincipal, intent
     throw errors.accessIntentInvalid.create('the sign-in intent names a resource that is not published any more');
   }
   const [member] = await ctx.db
-    .select({ userId: memberships.userId })
+    .select({ disabled: memberships.disabled })
     .from(memberships)
     .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, user.userId)));
   if (member === undefined) {
     throw errors.accessNotMember.create('you are not a member of the organisation that publishes this resource');
+  }
+  if (member.disabled) {
+    throw errors.accessNotMember.create(
+      'your membership of the organisation that publishes this resource is suspended',
+    );
   }
   const code = `rac_${randomBytes(32).toString('base64url')}`;
   await ctx.db.transaction(async (tx) => {
@@ -104,6 +109,7 @@ export async function redeemAccessCode(
       revokedAt: sessions.revokedAt,
       disabled: users.disabled,
       member: memberships.userId,
+      suspended: memberships.disabled,
     })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
@@ -114,7 +120,8 @@ export async function redeemAccessCode(
     session.revokedAt !== null ||
     session.expiresAt <= now ||
     session.disabled ||
-    session.member === null
+    session.member === null ||
+    session.suspended === true
   ) {
     throw invalid();
   }

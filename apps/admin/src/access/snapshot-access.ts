@@ -1,6 +1,6 @@
 import type { SnapshotAccess } from '@rustronaut/contracts';
 import { apiKeys, memberships, policies, sessions, users } from '@rustronaut/db';
-import { and, eq, gt, isNotNull, isNull, or } from 'drizzle-orm';
+import { and, eq, gt, isNotNull, isNull, or, sql } from 'drizzle-orm';
 import { ISSUER } from '../auth/signing-keys.js';
 import type { AdminContext } from '../context.js';
 import { GATEWAY_SESSION_SECONDS } from './access-codes.js';
@@ -15,7 +15,12 @@ export async function snapshotAccessOf(ctx: AdminContext, orgId: string, adminUr
   const { db } = ctx;
   const now = ctx.now();
   const principals = await db
-    .select({ id: users.id, email: users.email, roles: memberships.roles, disabled: users.disabled })
+    .select({
+      id: users.id,
+      email: users.email,
+      roles: memberships.roles,
+      disabled: sql<boolean>`${users.disabled} or ${memberships.disabled}`,
+    })
     .from(memberships)
     .innerJoin(users, eq(users.id, memberships.userId))
     .where(eq(memberships.orgId, orgId))

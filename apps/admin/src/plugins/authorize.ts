@@ -45,6 +45,7 @@ function prepareMembership(db: AdminContext['db']) {
   return db
     .select({
       roles: memberships.roles,
+      disabled: memberships.disabled,
       custom: sql<
         CustomRole[]
       >`(select coalesce(jsonb_agg(jsonb_build_object('name', ${roles.name}, 'permissions', ${roles.permissions})), '[]'::jsonb) from ${roles} where ${roles.orgId} = ${memberships.orgId})`,
@@ -64,6 +65,8 @@ async function memberPermissions(
   if (query === undefined) membershipQueries.set(ctx.db, (query = prepareMembership(ctx.db)));
   const [membership] = await query.execute({ orgId, userId });
   if (membership === undefined) return undefined;
+  // A suspended member (and every key they created) holds nothing here until reinstated.
+  if (membership.disabled) return new Set();
   return permissionsOf(membership.roles, compileRoleCatalog(membership.custom));
 }
 

@@ -28,8 +28,22 @@ export const createMemberRequest = z
   })
   .describe('Add a user to the organisation, creating the account when needed.');
 
-/** `PATCH /api/v1/orgs/{orgId}/members/{userId}`: replaces the member's roles. */
-export const updateMemberRequest = z.strictObject({ roles: roleList });
+/**
+ * `PATCH /api/v1/orgs/{orgId}/members/{userId}`: replaces the member's roles, suspends or reinstates the member, or
+ * both.
+ */
+export const updateMemberRequest = z
+  .strictObject({
+    roles: roleList.optional(),
+    disabled: z
+      .boolean()
+      .optional()
+      .describe(
+        '`true` suspends the member: the account and roles stay, but nothing of this organisation (resources, API, API keys they created) is reachable by them until `false` reinstates them. Gateways enforce it within a second.',
+      ),
+  })
+  .refine((body) => body.roles !== undefined || body.disabled !== undefined, 'send roles, disabled or both')
+  .describe("Change a member's roles or suspend them.");
 
 /** Filters of `GET /api/v1/orgs/{orgId}/members`. */
 export const memberListQuery = z.strictObject({
@@ -45,8 +59,9 @@ export const memberView = z.object({
   email: z.string(),
   name: z.string(),
   roles: z.array(z.string()),
+  disabled: z.boolean().describe('Suspended in this organisation (see `PATCH`).'),
   joinedAt: timestampSchema,
-  updatedAt: timestampSchema.describe('Last change of the member’s roles.'),
+  updatedAt: timestampSchema.describe('Last change of the member’s roles or suspension.'),
 });
 
 /** A member as the API shows it. */

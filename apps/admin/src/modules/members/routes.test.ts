@@ -30,6 +30,7 @@ describe.each(testDrivers())('[$name] members API', (driver) => {
           email: t.owner.email,
           name: expect.any(String),
           roles: ['owner'],
+          disabled: false,
           joinedAt: expect.any(String),
           updatedAt: expect.any(String),
         },
@@ -248,6 +249,57 @@ describe.each(testDrivers())('[$name] members API', (driver) => {
     expect(await t.ctx.db.select().from(users).where(eq(users.id, admin.userId))).toHaveLength(1);
   });
 
+  it('suspends a member and every key they made (audited, config bumped), and reinstates them', async () => {
+    const admin = await t.newMember(['admin']);
+    const created = await t.request('POST', `/api/v1/orgs/${orgId}/api-keys`, {
+      token: admin.token,
+      body: { name: 'ci', permissions: ['member:read'] },
+    });
+    const key = created.body.key as string;
+    const before = await t.configVersion(orgId);
+    const suspend = await t.request('PATCH', path(`/${admin.userId}`), { token: owner, body: { disabled: true } });
+    expect(suspend.status).toBe(200);
+    expect(suspend.body).toMatchObject({ userId: admin.userId, roles: ['admin'], disabled: true });
+    expect(await t.configVersion(orgId)).toBe(before + 1);
+    // Still a member (so 403, not 404), but holding nothing: neither the person nor their key.
+    for (const token of [admin.token, key]) {
+      const refused = await t.request('GET', path(), { token });
+      expect(refused.status).toBe(403);
+      expect(problemOf(refused).code).toBe('ERR_FORBIDDEN');
+    }
+    const reinstate = await t.request('PATCH', path(`/${admin.userId}`), { token: owner, body: { disabled: false } });
+    expect(reinstate.body.disabled).toBe(false);
+    expect((await t.request('GET', path(), { token: key })).status).toBe(200);
+    const audit = await t.ctx.db.select().from(auditEvents).where(eq(auditEvents.targetId, admin.userId));
+    expect(audit.map((row) => row.action)).toEqual(expect.arrayContaining(['member.suspend', 'member.reinstate']));
+  });
+
+  it('lets nobody suspend themselves, someone above them, or the last active owner', async () => {
+    const self = await t.request('PATCH', path(`/${t.owner.userId}`), { token: owner, body: { disabled: true } });
+    expect(self.status).toBe(409);
+    expect(problemOf(self).detail).toMatch(/yourself/);
+    const admin = await t.newMember(['admin']);
+    const above = await t.request('PATCH', path(`/${t.owner.userId}`), {
+      token: admin.token,
+      body: { disabled: true },
+    });
+    expect(above.status).toBe(403);
+    const solo = (await t.request('POST', '/api/v1/orgs', { token: owner, body: { name: 'S', slug: 'solo-s' } })).body
+      .id as string;
+    const second = await t.newMember(['owner'], { orgId: solo });
+    // Two owners: one may be suspended; then the other is the last active owner, and demoting them is refused too.
+    const first = await t.request('PATCH', path(`/${t.owner.userId}`, solo), {
+      token: second.token,
+      body: { disabled: true },
+    });
+    expect(first.status).toBe(200);
+    const last = await t.request('PATCH', path(`/${second.userId}`, solo), {
+      token: second.token,
+      body: { roles: ['admin'] },
+    });
+    expect(last.status).toBe(409);
+  });
+
   it('answers 404 for users who are not members of this org, and for members of other orgs', async () => {
     const loner = await t.createUser('loner@example.com');
     const other = await t.request('POST', '/api/v1/orgs', { token: owner, body: { name: 'B', slug: 'b-members' } });
@@ -279,6 +331,8 @@ describe.each(testDrivers())('[$name] members API', (driver) => {
       ['POST', path(), [1, 2]],
       ['PATCH', path(`/${t.owner.userId}`), { roles: ['owner'], email: 'x@example.com' }],
       ['PATCH', path(`/${t.owner.userId}`), {}],
+      ['PATCH', path(`/${t.owner.userId}`), { disabled: 'yes' }],
+      ['PATCH', path(`/${t.owner.userId}`), { disabled: null }],
       ['PATCH', path('/not-a-uuid'), { roles: ['viewer'] }],
       ['GET', path('/1'), undefined],
       ['DELETE', path("/' OR 1=1 --"), undefined],

@@ -19,11 +19,20 @@ const memberColumns = {
   email: users.email,
   name: users.name,
   roles: memberships.roles,
+  disabled: memberships.disabled,
   createdAt: memberships.createdAt,
   updatedAt: memberships.updatedAt,
 };
 
-type MemberRow = { id: string; email: string; name: string; roles: string[]; createdAt: Date; updatedAt: Date };
+type MemberRow = {
+  id: string;
+  email: string;
+  name: string;
+  roles: string[];
+  disabled: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+};
 
 /** A member row as the API shows it. */
 export function memberViewOf(row: MemberRow): MemberView {
@@ -32,6 +41,7 @@ export function memberViewOf(row: MemberRow): MemberView {
     email: row.email,
     name: row.name,
     roles: row.roles,
+    disabled: row.disabled,
     joinedAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
   };
@@ -73,10 +83,16 @@ export async function getMember(db: DrizzleDatabase, orgId: string, userId: stri
   return row;
 }
 
-/** 409 when taking `owner` from `member` would leave the org without one. */
-async function keepAnOwner(tx: DrizzleDatabase, orgId: string, member: MemberRow, rolesAfter: readonly string[]) {
-  if (!member.roles.includes(OWNER) || rolesAfter.includes(OWNER)) return;
-  if ((await roleHolderCount(tx, orgId, OWNER)) <= 1) {
+/** 409 when taking `owner` from `member` (or suspending them) would leave the org without an active one. */
+async function keepAnOwner(
+  tx: DrizzleDatabase,
+  orgId: string,
+  member: MemberRow,
+  after: { roles: readonly string[]; disabled: boolean },
+) {
+  const ownerBefore = member.roles.includes(OWNER) && !member.disabled;
+  if (!ownerBefore || (after.roles.includes(OWNER) && !after.disabled)) return;
+  if ((await roleHolderCount(tx, orgId, OWNER, 'active')) <= 1) {
     throw errors.conflict.create('this is the last owner of the organisation: make another member owner first');
   }
 }
@@ -142,31 +158,36 @@ export async function addMember(ctx: AdminContext, caller: Caller, input: NewMem
 }
 
 /**
- * Replaces a member's roles. The caller must hold what the member holds now (nobody demotes someone above them)
- * and what the new roles grant; the last owner keeps the owner role.
+ * Replaces a member's roles and/or suspends or reinstates them. The caller must hold what the member holds now
+ * (nobody demotes or suspends someone above them) and what the new roles grant; nobody suspends themselves; the
+ * org keeps an active owner. Gateways learn the change with the config version it bumps.
  */
 export async function updateMember(
   ctx: AdminContext,
   caller: Caller,
   userId: string,
-  input: { roles: readonly string[] },
+  input: { roles?: readonly string[] | undefined; disabled?: boolean | undefined },
 ): Promise<MemberView> {
-  const roles = [...new Set(input.roles)];
   const row = await changeAccess(ctx, caller.orgId, async (tx) => {
     const member = await getMember(tx, caller.orgId, userId);
+    const roles = input.roles === undefined ? member.roles : [...new Set(input.roles)];
+    const disabled = input.disabled ?? member.disabled;
+    if (disabled && !member.disabled && caller.actor.type === 'user' && caller.actor.id === userId) {
+      throw errors.conflict.create('you cannot suspend yourself: ask another admin of the organisation');
+    }
     const catalog = await orgRoleCatalog(tx, caller.orgId);
     const granted = grantOf(roles, catalog, 'body.roles');
     requireHeld(permissionsOf(member.roles, catalog), caller.held, 'change this member');
     requireHeld(granted, caller.held, 'grant these roles');
-    await keepAnOwner(tx, caller.orgId, member, roles);
+    await keepAnOwner(tx, caller.orgId, member, { roles, disabled });
     await tx
       .update(memberships)
-      .set({ roles, updatedAt: ctx.now() })
+      .set({ roles, disabled, updatedAt: ctx.now() })
       .where(and(eq(memberships.orgId, caller.orgId), eq(memberships.userId, userId)));
     await recordAudit(tx, {
       orgId: caller.orgId,
       actor: caller.actor,
-      action: 'member.update',
+      action: disabled === member.disabled ? 'member.update' : disabled ? 'member.suspend' : 'member.reinstate',
       targetType: 'user',
       targetId: userId,
       ip: caller.ip,
@@ -186,7 +207,7 @@ export async function removeMember(ctx: AdminContext, caller: Caller, userId: st
     const member = await getMember(tx, caller.orgId, userId);
     const catalog = await orgRoleCatalog(tx, caller.orgId);
     requireHeld(permissionsOf(member.roles, catalog), caller.held, 'remove this member');
-    await keepAnOwner(tx, caller.orgId, member, []);
+    await keepAnOwner(tx, caller.orgId, member, { roles: [], disabled: true });
     await tx.delete(memberships).where(and(eq(memberships.orgId, caller.orgId), eq(memberships.userId, userId)));
     const revoked = await tx
       .update(apiKeys)

@@ -70,11 +70,22 @@ export function requireHeld(permissions: Iterable<Permission>, held: ReadonlySet
   }
 }
 
-/** How many members of the org hold the role `name`. */
-export async function roleHolderCount(db: DrizzleDatabase, orgId: string, name: string): Promise<number> {
+/** How many members of the org hold the role `name` (`active`: only those not suspended). */
+export async function roleHolderCount(
+  db: DrizzleDatabase,
+  orgId: string,
+  name: string,
+  holders: 'all' | 'active' = 'all',
+): Promise<number> {
   const [row] = await db
     .select({ n: count() })
     .from(memberships)
-    .where(and(eq(memberships.orgId, orgId), sql`${memberships.roles} @> ${JSON.stringify([name])}::jsonb`));
+    .where(
+      and(
+        eq(memberships.orgId, orgId),
+        sql`${memberships.roles} @> ${JSON.stringify([name])}::jsonb`,
+        holders === 'active' ? eq(memberships.disabled, false) : undefined,
+      ),
+    );
   return row?.n ?? 0;
 }

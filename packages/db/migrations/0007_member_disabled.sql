@@ -1,0 +1,1 @@
+ALTER TABLE "memberships" ADD COLUMN "disabled" boolean DEFAULT false NOT NULL;
