@@ -9,6 +9,7 @@ import { expect } from 'vitest';
 import { buildApp, type BuildAppOptions } from '../src/app.js';
 import { hashPassword } from '../src/auth/passwords.js';
 import type { AdminContext } from '../src/context.js';
+import { startControlServer } from '../src/control/control-server.js';
 import { createAdminContext } from '../src/create-context.js';
 import { createOwner } from '../src/modules/auth/bootstrap.js';
 
@@ -125,25 +126,41 @@ export interface TestAdmin {
 /** The password every test user gets unless a test picks one. */
 export const TEST_PASSWORD = 'correct horse battery staple';
 
+/** What runs beside the API. */
+export interface TestAdminOptions {
+  /**
+   * Also the mTLS control channel on a free port, so real gateways (`rustronaut gateway --admin`) enrol and stay
+   * connected. The admin's clock then runs (from `advance`'s offset): agents check its certificates and
+   * heartbeat times against their own clock.
+   */
+  readonly control?: boolean;
+}
+
 /** Starts an admin for a test file on `driver`, with env overrides for the static config and app options. */
 export async function startTestAdmin(
   driver: TestDriver,
   env: Record<string, string> = {},
   appOptions: BuildAppOptions = {},
+  options: TestAdminOptions = {},
 ): Promise<TestAdmin> {
   const { database, drop } = await driver.open();
-  const config: Config = loadConfig({ env });
-  let clock = Date.now();
+  const config: Config = loadConfig({
+    env: options.control === true ? { RUSTRONAUT_ADMIN_CONTROL_LISTEN: '127.0.0.1:0', ...env } : env,
+  });
+  const frozenAt = Date.now();
+  let offset = 0;
   const ctx = createAdminContext({
     config,
     logger: createLogger({ level: 'silent', format: 'json' }),
     database,
     masterKey: randomBytes(32),
     version: '0.0.0-test',
-    now: () => new Date(clock),
+    now: () => new Date((options.control === true ? Date.now() : frozenAt) + offset),
   });
-  const app = buildApp(ctx, appOptions);
-  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  let url = '';
+  const control = options.control === true ? await startControlServer(ctx, { adminUrl: () => url }) : undefined;
+  const app = buildApp(ctx, { ...(control === undefined ? {} : { controlUrl: control.url }), ...appOptions });
+  url = await app.listen({ host: '127.0.0.1', port: 0 });
   const email = 'owner@example.com';
   const userId = await createOwner(ctx, { email, password: TEST_PASSWORD });
   const [membership] = await ctx.db.select().from(memberships);
@@ -176,7 +193,7 @@ export async function startTestAdmin(
     url,
     owner: { email, password: TEST_PASSWORD, userId, orgId: membership.orgId },
     advance: (ms) => {
-      clock += ms;
+      offset += ms;
     },
     request,
     async login(loginEmail, password) {
@@ -216,6 +233,7 @@ export async function startTestAdmin(
       return res.body as { id: string; [field: string]: unknown };
     },
     async close() {
+      await control?.close();
       await app.close();
       await drop();
     },
