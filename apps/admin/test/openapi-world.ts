@@ -125,12 +125,12 @@ export async function seedOrg(
  * An enrolled tunnel hub of `orgId` that has reported its key and endpoint, as if `rustronaut tunnel` ran: client
  * devices are only made once an organisation has one.
  */
-export async function addReportedHub(t: TestAdmin, orgId: string): Promise<void> {
+export async function addReportedHub(t: TestAdmin, orgId: string, name?: string): Promise<void> {
   const id = newId();
   await t.ctx.db.insert(gateways).values({
     id,
     orgId,
-    name: `hub-${id}`,
+    name: name ?? `hub-${id}`,
     kind: 'hub',
     certFingerprint: `test-${id}`,
     enrolledAt: t.ctx.now(),

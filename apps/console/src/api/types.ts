@@ -13,6 +13,9 @@ import type { z } from 'zod';
 export type {
   ApiKeyView,
   AuditEventView,
+  DeviceConfigView,
+  DeviceCreatedView,
+  DeviceView,
   ExplainResponse,
   GatewayTokenResponse,
   GatewayView,
@@ -21,6 +24,7 @@ export type {
   PolicyView,
   ResourceView,
   RoleView,
+  SiteTokenView,
   SiteView,
 } from '@rustronaut/contracts';
 

@@ -1,11 +1,14 @@
 /**
- * The one line that enrols a site's connector: the token goes into a file first (a builtin `printf`, so it is never
- * in a process's argv), then the connector reads it with `--token-file` and deletes nothing else.
+ * The one line that enrols a site's connector: the shell's builtin `echo` pipes the token to the connector, which
+ * reads it from `--token-file /dev/stdin`; so the token is in no process's argv (`ps`) and in no file at the site.
  */
 export function connectorCommand(adminUrl: string, token: string): string {
-  const quoted = `'${token.replaceAll("'", `'\\''`)}'`;
-  return `printf '%s' ${quoted} > site.token && rustronaut connector --admin ${adminUrl} --token-file site.token`;
+  const url = /^[A-Za-z0-9_:/.@%+=,-]+$/.test(adminUrl) ? adminUrl : shellQuote(adminUrl);
+  return `echo ${shellQuote(token)} | sudo rustronaut connector --admin ${url} --token-file /dev/stdin`;
 }
+
+/** `value` as one shell word: in single quotes, each `'` written as `'\''`. */
+const shellQuote = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`;
 
 /** Why a site is offline, in words (the reasons of the sites API; unknown ones as they are). */
 export function offlineReasonText(reason: string | null | undefined): string {

@@ -208,9 +208,15 @@ describe('policy rules editor', () => {
 });
 
 describe('connector command', () => {
-  it('puts the token in a file, never in an argument, quoted for the shell', () => {
-    expect(connectorCommand('https://admin.example', "ab'c")).toBe(
-      "printf '%s' 'ab'\\''c' > site.token && rustronaut connector --admin https://admin.example --token-file site.token",
+  it('pipes the token on stdin from the builtin echo, never in an argument, quoted for the shell', () => {
+    expect(connectorCommand('https://admin.example:8080', 'rst_abc-_9')).toBe(
+      "echo 'rst_abc-_9' | sudo rustronaut connector --admin https://admin.example:8080 --token-file /dev/stdin",
+    );
+    expect(connectorCommand('http://[::1]:8080', "ab'c")).toBe(
+      "echo 'ab'\\''c' | sudo rustronaut connector --admin 'http://[::1]:8080' --token-file /dev/stdin",
+    );
+    expect(connectorCommand("http://x/$(id)'", 't')).toBe(
+      "echo 't' | sudo rustronaut connector --admin 'http://x/$(id)'\\''' --token-file /dev/stdin",
     );
   });
   it('explains why a site is offline', () => {

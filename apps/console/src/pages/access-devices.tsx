@@ -1,60 +1,51 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useParams } from 'react-router';
 import { fieldErrorsOf } from '../api/problem.js';
-import type { Page } from '../api/types.js';
+import type { DeviceConfigView, DeviceCreatedView, DeviceView, Page, SiteView } from '../api/types.js';
 import { timeAgo } from '../lib/format.js';
 import { useApi } from '../shell/session.js';
-import { isMissingRoute, useLoad } from '../shell/use-load.js';
-import { ErrorBanner } from '../ui/banner.js';
+import { useLoad } from '../shell/use-load.js';
+import { Banner, ErrorBanner } from '../ui/banner.js';
 import { Button } from '../ui/button.js';
 import { TextField } from '../ui/field.js';
 import { EmptyState } from '../ui/empty-state.js';
 import { Loading } from '../ui/loading.js';
 
-/** A client device as the devices API shows it (the fields the page uses). */
-interface DeviceView {
-  readonly id: string;
+/** The config on screen: of a new device (with its generated private key, this once) or of an existing one. */
+interface ShownConfig extends DeviceConfigView {
   readonly name: string;
-  readonly address?: string;
-  readonly lastHandshakeAt: string | null;
+  readonly withPrivateKey: boolean;
 }
 
-/** A device's wg-quick config and its QR code. */
-interface DeviceConfig {
-  readonly config: string;
-  readonly qrPng: string;
-}
-
-/** Client devices (VPN mode): create one, download its config, show its QR code for the mobile apps. */
+/** Client devices (VPN mode): create one, download its config, show its QR code for the mobile apps; delete. */
 export function DevicesTab() {
   const { orgId = '' } = useParams();
   const api = useApi();
   const base = `/api/v1/orgs/${orgId}`;
   const devices = useLoad((signal) => api.get<Page<DeviceView>>(`${base}/devices?limit=200`, { signal }), [base]);
+  const sites = useLoad((signal) => api.get<Page<SiteView>>(`${base}/sites?limit=200`, { signal }), [base]);
   const [name, setName] = useState('');
+  const [publicKey, setPublicKey] = useState('');
+  const [siteIds, setSiteIds] = useState<string[]>([]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
-  const [shown, setShown] = useState<(DeviceConfig & { name: string }) | undefined>(undefined);
+  const [listError, setListError] = useState<unknown>(undefined);
+  const [shown, setShown] = useState<ShownConfig | undefined>(undefined);
 
-  if (isMissingRoute(devices.error)) {
-    return (
-      <EmptyState title="Client devices are not available in this version">
-        Once this admin manages WireGuard client devices, you can create one here and scan its QR code.
-      </EmptyState>
-    );
-  }
   const create = async (event: FormEvent) => {
     event.preventDefault();
     setBusy(true);
     setError(undefined);
     try {
-      const device = await api.request<DeviceView & Partial<DeviceConfig>>('POST', `${base}/devices`, { name });
-      const config =
-        device.config === undefined
-          ? await api.get<DeviceConfig>(`${base}/devices/${device.id}/config`)
-          : (device as DeviceConfig);
-      setShown({ ...config, name: device.name });
+      const created = await api.request<DeviceCreatedView>('POST', `${base}/devices`, {
+        name,
+        siteIds,
+        ...(publicKey.trim() === '' ? {} : { publicKey: publicKey.trim() }),
+      });
+      setShown({ ...created.config, name: created.device.name, withPrivateKey: publicKey.trim() === '' });
       setName('');
+      setPublicKey('');
+      setSiteIds([]);
       devices.reload();
     } catch (err) {
       setError(err);
@@ -63,31 +54,88 @@ export function DevicesTab() {
     }
   };
   const show = async (device: DeviceView) => {
-    setError(undefined);
+    setListError(undefined);
     try {
-      setShown({ ...(await api.get<DeviceConfig>(`${base}/devices/${device.id}/config`)), name: device.name });
+      const config = await api.get<DeviceConfigView>(`${base}/devices/${device.id}/config`);
+      setShown({ ...config, name: device.name, withPrivateKey: false });
     } catch (err) {
-      setError(err);
+      setListError(err);
+    }
+  };
+  const remove = async (device: DeviceView) => {
+    setListError(undefined);
+    try {
+      await api.request('DELETE', `${base}/devices/${device.id}`);
+      if (shown?.name === device.name) setShown(undefined);
+      devices.reload();
+    } catch (err) {
+      setListError(err);
     }
   };
   const fields = fieldErrorsOf(error);
-  const download =
-    shown === undefined ? undefined : URL.createObjectURL(new Blob([shown.config], { type: 'text/plain' }));
+  const siteNames = new Map((sites.data?.items ?? []).map((s) => [s.id, s.name]));
+  const configText = shown?.config;
+  const download = useMemo(
+    () => (configText === undefined ? undefined : URL.createObjectURL(new Blob([configText], { type: 'text/plain' }))),
+    [configText],
+  );
+  useEffect(() => () => (download === undefined ? undefined : URL.revokeObjectURL(download)), [download]);
 
   return (
     <>
       <section className="card form" aria-labelledby="new-device">
         <h2 id="new-device">Add a device</h2>
+        <p className="muted">
+          A laptop or phone of yours that reaches the sites you pick through the organisation’s tunnel hub, with the
+          WireGuard app.
+        </p>
         <form onSubmit={(e) => void create(e)} noValidate>
-          {error !== undefined && Object.keys(fields).length === 0 ? <ErrorBanner error={error} /> : null}
-          <TextField
-            label="Device name"
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            error={fields.name}
-            placeholder="laptop"
-            required
-          />
+          {error !== undefined && Object.keys(fields).length === 0 ? (
+            <ErrorBanner error={error} title="Device not created" />
+          ) : null}
+          <div className="form-grid">
+            <TextField
+              label="Device name"
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              error={fields.name}
+              placeholder="laptop"
+              required
+            />
+            <TextField
+              label="WireGuard public key (optional)"
+              hint="Leave empty to have a key pair made for you; its private key is shown only once."
+              value={publicKey}
+              onChange={(e) => setPublicKey(e.target.value)}
+              error={fields.publicKey}
+              autoComplete="off"
+              spellCheck={false}
+            />
+          </div>
+          <fieldset>
+            <legend>Sites it may reach</legend>
+            {sites.data === undefined ? (
+              <ErrorBanner error={sites.error} title="Could not load the sites" />
+            ) : sites.data.items.length === 0 ? (
+              <p className="muted">No sites yet: the device reaches the hub only.</p>
+            ) : (
+              <div className="permission-grid">
+                {sites.data.items.map((s) => (
+                  <label key={s.id} className="check">
+                    <input
+                      type="checkbox"
+                      checked={siteIds.includes(s.id)}
+                      onChange={(e) =>
+                        setSiteIds((ids) => (e.target.checked ? [...ids, s.id] : ids.filter((id) => id !== s.id)))
+                      }
+                    />
+                    {s.name}
+                  </label>
+                ))}
+              </div>
+            )}
+            {fields.siteIds === undefined ? null : <p className="field-error">{fields.siteIds}</p>}
+          </fieldset>
           <Button type="submit" variant="primary" busy={busy}>
             Create device
           </Button>
@@ -96,6 +144,12 @@ export function DevicesTab() {
       {shown === undefined ? null : (
         <section className="card device-config" aria-labelledby="device-config">
           <h2 id="device-config">WireGuard config of “{shown.name}”</h2>
+          {shown.withPrivateKey ? (
+            <Banner tone="warning" title="Save it now">
+              This config holds the device’s private key. It is shown only now and never stored: download it or scan the
+              QR code before you leave this page.
+            </Banner>
+          ) : null}
           <img
             className="qr"
             src={`data:image/png;base64,${shown.qrPng}`}
@@ -103,13 +157,16 @@ export function DevicesTab() {
             width={220}
             height={220}
           />
-          <pre className="secret-value">{shown.config}</pre>
+          <pre className="secret-value" tabIndex={0} aria-label="WireGuard config">
+            {shown.config}
+          </pre>
           <a className="btn btn-secondary" href={download} download={`${shown.name}.conf`}>
             Download {shown.name}.conf
           </a>
         </section>
       )}
-      {devices.error === undefined ? null : <ErrorBanner error={devices.error} title="Could not load the devices" />}
+      <ErrorBanner error={devices.error} title="Could not load the devices" />
+      <ErrorBanner error={listError} title="That did not work" />
       {devices.data === undefined && devices.error === undefined ? <Loading /> : null}
       {devices.data !== undefined && devices.data.items.length === 0 ? (
         <EmptyState title="No devices yet">Add one above to connect a laptop or phone.</EmptyState>
@@ -119,10 +176,20 @@ export function DevicesTab() {
           {devices.data.items.map((d) => (
             <li key={d.id}>
               <span className="status-name">{d.name}</span>
-              <span className="status-detail">last handshake {timeAgo(d.lastHandshakeAt)}</span>
-              <Button variant="ghost" onClick={() => void show(d)}>
-                Config and QR code
-              </Button>
+              <span className="status-detail">
+                {d.tunnelAddress} · last handshake {timeAgo(d.lastHandshakeAt)}
+                {d.siteIds.length === 0
+                  ? ''
+                  : ` · reaches ${d.siteIds.map((id) => siteNames.get(id) ?? 'a deleted site').join(', ')}`}
+              </span>
+              <span className="row-actions">
+                <Button variant="ghost" onClick={() => void show(d)} aria-label={`Config and QR code of ${d.name}`}>
+                  Config and QR code
+                </Button>
+                <Button variant="ghost" onClick={() => void remove(d)} aria-label={`Delete ${d.name}`}>
+                  Delete
+                </Button>
+              </span>
             </li>
           ))}
         </ul>

@@ -3,7 +3,7 @@ import { Link, useParams } from 'react-router';
 import type { GatewayView, MonitorSummary, Page, ResourceView, SiteView } from '../api/types.js';
 import { formatPercent, formatRate, lastSeen } from '../lib/format.js';
 import { useApi } from '../shell/session.js';
-import { isMissingRoute, useLoad, type Loaded } from '../shell/use-load.js';
+import { useLoad, type Loaded } from '../shell/use-load.js';
 import { Badge } from '../ui/badge.js';
 import { ErrorBanner } from '../ui/banner.js';
 import { EmptyState } from '../ui/empty-state.js';
@@ -13,15 +13,22 @@ import { PageHeader } from '../ui/page-header.js';
 const REFRESH_MS = 5000;
 const STATE_TONE = { online: 'ok', offline: 'bad', pending: 'neutral' } as const;
 const STATE_LABEL = { online: 'Online', offline: 'Offline', pending: 'Pending' } as const;
-/** A gateway heartbeats every few seconds; after this long without one it counts as offline. */
-const GATEWAY_OFFLINE_MS = 90_000;
+/** A gateway or hub heartbeats every few seconds; after this long without one it counts as offline. */
+const AGENT_OFFLINE_MS = 90_000;
 
-interface TunnelHub {
-  readonly id: string;
-  readonly name: string;
-  readonly online?: boolean;
-  readonly lastSeenAt: string | null;
-}
+/** A gateway or tunnel hub as a status row: pending until enrolled, then online while it heartbeats. */
+const agentRow = (g: GatewayView, now: Date) => ({
+  id: g.id,
+  name: g.name,
+  state: !g.enrolled
+    ? ('pending' as const)
+    : g.lastSeenAt !== null && now.getTime() - Date.parse(g.lastSeenAt) < AGENT_OFFLINE_MS
+      ? ('online' as const)
+      : ('offline' as const),
+  detail: g.enrolled
+    ? `${lastSeen(g.lastSeenAt, now)}${g.configVersion === null ? '' : ` · config v${String(g.configVersion)}`}`
+    : 'waiting for enrolment',
+});
 
 /** What is online, what traffic flows, what is refused; refreshed every 5 seconds. */
 export function DashboardPage() {
@@ -38,15 +45,12 @@ export function DashboardPage() {
     [base],
     REFRESH_MS,
   );
-  const hubs = useLoad(
-    (signal) => api.get<Page<TunnelHub>>(`${base}/tunnel-hubs?limit=200`, { signal }),
-    [base],
-    REFRESH_MS,
-  );
   const sites = useLoad((signal) => api.get<Page<SiteView>>(`${base}/sites?limit=200`, { signal }), [base], REFRESH_MS);
   const resources = useLoad((signal) => api.get<Page<ResourceView>>(`${base}/resources?limit=200`, { signal }), [base]);
   const names = new Map((resources.data?.items ?? []).map((r) => [r.id, r.name]));
   const now = new Date();
+  // Tunnel hubs are gateways of kind `hub`: one list, two cards.
+  const agents = gateways.data?.items ?? [];
 
   return (
     <>
@@ -109,18 +113,7 @@ export function DashboardPage() {
                 (docs/control-plane.md).
               </>
             }
-            rows={(gateways.data?.items ?? []).map((g) => ({
-              id: g.id,
-              name: g.name,
-              state: !g.enrolled
-                ? 'pending'
-                : g.lastSeenAt !== null && now.getTime() - Date.parse(g.lastSeenAt) < GATEWAY_OFFLINE_MS
-                  ? 'online'
-                  : 'offline',
-              detail: g.enrolled
-                ? `${lastSeen(g.lastSeenAt, now)}${g.configVersion === null ? '' : ` · config v${String(g.configVersion)}`}`
-                : 'waiting for enrolment',
-            }))}
+            rows={agents.filter((g) => g.kind === 'gateway').map((g) => agentRow(g, now))}
           />
         </section>
         <section aria-labelledby="sites" className="section">
@@ -139,14 +132,14 @@ export function DashboardPage() {
         <section aria-labelledby="hubs" className="section">
           <h2 id="hubs">Tunnel hubs</h2>
           <StatusList
-            loaded={hubs}
-            empty="No tunnel hub has reported yet."
-            rows={(hubs.data?.items ?? []).map((h) => ({
-              id: h.id,
-              name: h.name,
-              state: h.online === true ? 'online' : 'offline',
-              detail: lastSeen(h.lastSeenAt, now),
-            }))}
+            loaded={gateways}
+            empty={
+              <>
+                No tunnel hub yet: sites and client devices need one. Enrol one like a gateway, with kind{' '}
+                <code>hub</code> (docs/tunnels.md).
+              </>
+            }
+            rows={agents.filter((g) => g.kind === 'hub').map((g) => agentRow(g, now))}
           />
         </section>
       </div>
@@ -174,8 +167,6 @@ function StatusList({
   rows: { id: string; name: string; state: 'online' | 'offline' | 'pending'; detail: string }[];
   empty: ReactNode;
 }) {
-  if (isMissingRoute(loaded.error))
-    return <EmptyState title="Not available in this version">This admin does not report it yet.</EmptyState>;
   if (loaded.error !== undefined) return <ErrorBanner error={loaded.error} title="Could not load this list" />;
   if (loaded.data === undefined) return <Loading />;
   if (rows.length === 0) return <EmptyState title="Nothing here yet">{empty}</EmptyState>;

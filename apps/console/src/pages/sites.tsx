@@ -1,13 +1,13 @@
 import { useState, type FormEvent } from 'react';
 import { useParams } from 'react-router';
 import { fieldErrorsOf } from '../api/problem.js';
-import type { Page, SiteView } from '../api/types.js';
+import type { Page, SiteTokenView, SiteView } from '../api/types.js';
 import { connectorCommand, offlineReasonText } from '../lib/connector-command.js';
 import { timeAgo } from '../lib/format.js';
 import { useApi } from '../shell/session.js';
 import { useLoad } from '../shell/use-load.js';
 import { Badge } from '../ui/badge.js';
-import { Banner, ErrorBanner } from '../ui/banner.js';
+import { ErrorBanner } from '../ui/banner.js';
 import { Button } from '../ui/button.js';
 import { TextField } from '../ui/field.js';
 import { EmptyState } from '../ui/empty-state.js';
@@ -15,32 +15,26 @@ import { Loading } from '../ui/loading.js';
 import { PageHeader } from '../ui/page-header.js';
 import { SecretBox } from '../ui/secret-box.js';
 
-/** Fields of a site the tunnel work adds; optional, so the page works with admins that have them or not. */
-type SiteWithTunnel = SiteView & { readonly offlineReason?: string | null; readonly enrolToken?: string };
-
 /** Sites: create one and get the connector command with its one-time token; status and why a site is offline. */
 export function SitesPage() {
   const { orgId = '' } = useParams();
   const api = useApi();
   const base = `/api/v1/orgs/${orgId}`;
-  const list = useLoad(
-    (signal) => api.get<Page<SiteWithTunnel>>(`${base}/sites?limit=200`, { signal }),
-    [base],
-    10_000,
-  );
+  const list = useLoad((signal) => api.get<Page<SiteView>>(`${base}/sites?limit=200`, { signal }), [base], 10_000);
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
-  const [created, setCreated] = useState<SiteWithTunnel | undefined>(undefined);
+  const [created, setCreated] = useState<SiteTokenView | undefined>(undefined);
+  const [issuing, setIssuing] = useState<string | undefined>(undefined);
+  const [listError, setListError] = useState<unknown>(undefined);
 
   const create = async (event: FormEvent) => {
     event.preventDefault();
     setBusy(true);
     setError(undefined);
     try {
-      const site = await api.request<SiteWithTunnel>('POST', `${base}/sites`, { name, description });
-      setCreated(site);
+      setCreated(await api.request<SiteTokenView>('POST', `${base}/sites`, { name, description }));
       setName('');
       setDescription('');
       list.reload();
@@ -48,6 +42,19 @@ export function SitesPage() {
       setError(err);
     } finally {
       setBusy(false);
+    }
+  };
+  /** A new one-time token for a site whose connector has not enrolled (the old token stops working). */
+  const newToken = async (site: SiteView) => {
+    setIssuing(site.id);
+    setListError(undefined);
+    try {
+      setCreated(await api.request<SiteTokenView>('POST', `${base}/sites/${site.id}/enrol-token`));
+      list.reload();
+    } catch (err) {
+      setListError(err);
+    } finally {
+      setIssuing(undefined);
     }
   };
   const fields = fieldErrorsOf(error);
@@ -89,24 +96,17 @@ export function SitesPage() {
       {created === undefined ? null : (
         <section className="card" aria-labelledby="connector">
           <h2 id="connector">Connect “{created.name}”</h2>
-          {created.enrolToken === undefined ? (
-            <Banner tone="warning" title="Connector enrolment is not available in this version">
-              The site is created; its connector command appears here once the admin issues site tokens.
-            </Banner>
-          ) : (
-            <>
-              <p>Run this once on a machine at the site. The token works once and is shown only now.</p>
-              <SecretBox
-                label="Connector command"
-                value={connectorCommand(window.location.origin, created.enrolToken)}
-              />
-            </>
-          )}
+          <p>
+            Run this once on a Linux machine at the site that can reach this admin. The token works once, for 24 hours,
+            and is shown only now; it goes to the connector on its standard input, never on its command line.
+          </p>
+          <SecretBox label="Connector command" value={connectorCommand(window.location.origin, created.enrolToken)} />
         </section>
       )}
       <section className="section" aria-labelledby="site-list">
         <h2 id="site-list">All sites</h2>
         <ErrorBanner error={list.error} title="Could not load the sites" />
+        <ErrorBanner error={listError} title="No new token" />
         {list.data === undefined && list.error === undefined ? <Loading /> : null}
         {list.data !== undefined && items.length === 0 ? (
           <EmptyState title="No sites yet">
@@ -122,6 +122,16 @@ export function SitesPage() {
                   {s.online ? `seen ${timeAgo(s.lastSeenAt)}` : `offline: ${offlineReasonText(s.offlineReason)}`}
                   {s.tunnelAddress === null ? '' : ` · ${s.tunnelAddress}`}
                 </span>
+                {s.enrolled ? null : (
+                  <Button
+                    variant="ghost"
+                    busy={issuing === s.id}
+                    onClick={() => void newToken(s)}
+                    aria-label={`New connector token for ${s.name}`}
+                  >
+                    New token
+                  </Button>
+                )}
               </li>
             ))}
           </ul>

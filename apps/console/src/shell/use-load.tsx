@@ -1,5 +1,4 @@
 import { useCallback, useEffect, useRef, useState, type DependencyList } from 'react';
-import { ApiError } from '../api/problem.js';
 
 /** The state of something loaded from the API. */
 export interface Loaded<T> {
@@ -53,7 +52,3 @@ export function useLoad<T>(
   const reload = useCallback(() => setTick((n) => n + 1), []);
   return { ...state, reload };
 }
-
-/** Whether an error means the route is not in this admin yet (a feature still landing). */
-export const isMissingRoute = (error: unknown): boolean =>
-  error instanceof ApiError && error.status === 404 && /no route for/.test(error.message);
