@@ -333,7 +333,7 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
     expect(config).toMatch(/^PrivateKey = [A-Za-z0-9+/]{43}=$/m);
     await shown.getByText('shown only now').waitFor();
     const qr = shown.getByRole('img', { name: 'QR code of the WireGuard config of laptop' });
-    expect(await qr.evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+    expect(await qr.evaluate((img: unknown) => (img as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       shown.getByRole('link', { name: 'Download laptop.conf' }).click(),
