@@ -21,6 +21,7 @@ export {
   certificates,
   configVersions,
   devices,
+  dnsProviders,
   gateways,
   identityProviders,
   memberships,

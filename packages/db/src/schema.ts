@@ -421,6 +421,33 @@ export const acmeHosts = pgTable(
   (t) => [uniqueIndex('acme_hosts_org_host_idx').on(t.orgId, t.host), index('acme_hosts_org_id_idx').on(t.orgId, t.id)],
 );
 
+/**
+ * DNS providers of an org, for ACME DNS-01 (RFC 8555 section 8.4): the hosts of `domain` (the domain and every
+ * name below it) are validated by a TXT record published through the provider. Its credential (a TSIG secret for
+ * `rfc2136`) is sealed under the master key.
+ */
+export const dnsProviders = pgTable(
+  'dns_providers',
+  {
+    id: uuid('id').primaryKey(),
+    orgId: orgId(),
+    /** Lower-cased domain whose names the provider can publish records for; unique per org. */
+    domain: text('domain').notNull(),
+    /** Provider type: `rfc2136` (dynamic updates signed with TSIG). */
+    type: text('type').notNull(),
+    /** The type's settings that are not secret (for `rfc2136`: server, zone, key name, algorithm). */
+    settings: jsonb('settings').$type<Record<string, unknown>>().notNull(),
+    secretEnc: text('secret_enc').notNull(),
+    /** Order one wildcard certificate `*.<domain>` for the resource hosts one label below the domain. */
+    wildcard: boolean('wildcard').notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('dns_providers_org_domain_idx').on(t.orgId, t.domain),
+    index('dns_providers_org_id_idx').on(t.orgId, t.id),
+  ],
+);
+
 /** Monotonic config version per org: bumped in the transaction of every change a gateway must see. */
 export const configVersions = pgTable('config_versions', {
   orgId: uuid('org_id')
