@@ -13,6 +13,7 @@ import { apiKeyRoutes } from './modules/api-keys/routes.js';
 import { agentRoutes } from './modules/gateways/agent-routes.js';
 import { gatewayRoutes } from './modules/gateways/routes.js';
 import { certificateRoutes } from './modules/certificates/routes.js';
+import { dnsProviderRoutes } from './modules/dns-providers/routes.js';
 import { identityProviderRoutes } from './modules/identity-providers/routes.js';
 import { memberRoutes } from './modules/members/routes.js';
 import { monitorRoutes, type MonitorRoutesOptions } from './modules/monitor/routes.js';
@@ -114,6 +115,7 @@ export function buildApp(ctx: AdminContext, options: BuildAppOptions = {}): Fast
   void app.register(auditRoutes(ctx));
   void app.register(gatewayRoutes(ctx));
   void app.register(certificateRoutes(ctx));
+  void app.register(dnsProviderRoutes(ctx));
   void app.register(monitorRoutes(ctx, options.monitor));
   void app.register(agentRoutes(ctx, options.controlUrl ?? controlUrlOf(ctx.config)));
   void app.register(connectorRoutes(ctx, options.controlUrl ?? controlUrlOf(ctx.config)));

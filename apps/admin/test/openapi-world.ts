@@ -4,6 +4,7 @@
  */
 import { gateways, newId } from '@rustronaut/db';
 import { errors } from '@rustronaut/errors';
+import { createTestCa } from '@rustronaut/testkit';
 import { generateKeyPair } from '@rustronaut/wireguard';
 import { sql } from 'drizzle-orm';
 import { buildApp } from '../src/app.js';
@@ -81,7 +82,8 @@ export interface SeededOrg {
 /**
  * Creates one object of every creatable kind in `orgId` through the API as the holder of `token`. Kinds whose
  * body names another kind's id (`siteId`, `policyId`) come after that kind: it runs in passes until nothing
- * more can be made. `overrides` are body values by field name.
+ * more can be made. `overrides` are body values by field name; an uploaded certificate is a real one (a schema
+ * sample is no certificate).
  */
 export async function seedOrg(
   t: TestAdmin,
@@ -91,6 +93,8 @@ export async function seedOrg(
   overrides: Readonly<Record<string, unknown>> = {},
 ): Promise<SeededOrg> {
   const ids: Record<string, string> = { orgId };
+  const uploaded = await (await createTestCa()).issue({ names: [`seed-${newId()}.example.com`] });
+  overrides = { certPem: uploaded.certPem, keyPem: uploaded.keyPem, ...overrides };
   await addReportedHub(t, orgId);
   let pending = [...api.kinds];
   const last = new Map<string, string>();

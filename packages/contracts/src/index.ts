@@ -180,7 +180,21 @@ export {
   createApiKeyRequest,
   type ApiKeyView,
 } from './api/api-keys.js';
-export { certificateStatusView, type CertificateStatusView } from './api/certificates.js';
+export {
+  certificateStatusView,
+  uploadCertificateRequest,
+  uploadedCertificateParams,
+  uploadedCertificateView,
+  type CertificateStatusView,
+  type UploadedCertificateView,
+} from './api/certificates.js';
+export {
+  createDnsProviderRequest,
+  dnsProviderParams,
+  dnsProviderView,
+  rfc2136Settings,
+  type DnsProviderView,
+} from './api/dns-providers.js';
 export { monitorStreamQuery, monitorSummary, monitorSummaryQuery, type MonitorSummary } from './api/monitor.js';
 export {
   createIdentityProviderRequest,

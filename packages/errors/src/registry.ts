@@ -130,6 +130,26 @@ export const errors = {
     409,
     'The change conflicts with the current state (a name or host already in use, the last owner leaving, a role still assigned); the message says which.',
   ),
+  certificateUnparsable: defineError(
+    'ERR_CERT_UNPARSABLE',
+    422,
+    'An uploaded certificate or private key is not PEM or does not parse, or the leaf names no DNS host.',
+  ),
+  certificateKeyMismatch: defineError(
+    'ERR_CERT_KEY_MISMATCH',
+    422,
+    'The uploaded private key does not belong to the leaf certificate.',
+  ),
+  certificateChainInvalid: defineError(
+    'ERR_CERT_CHAIN_INVALID',
+    422,
+    'The uploaded chain is not in order: each certificate must be signed by the next one (leaf first).',
+  ),
+  certificateExpired: defineError(
+    'ERR_CERT_EXPIRED',
+    422,
+    'A certificate of the uploaded chain has expired, or is not valid yet.',
+  ),
   secretUnreadable: defineError(
     'ERR_SECRET_UNREADABLE',
     500,

@@ -3,7 +3,8 @@ import { shown } from './format.js';
 
 /**
  * Every permission of the admin API, as `<noun>:<action>`. Sessions are created by signing in, never granted,
- * so they only have `read` and `delete` (revoke); API keys cannot be changed, only revoked and created again.
+ * so they only have `read` and `delete` (revoke); API keys and uploaded certificates cannot be changed, only
+ * deleted and created again.
  */
 export const PERMISSIONS = [
   'resource:read',
@@ -25,6 +26,9 @@ export const PERMISSIONS = [
   'device:read',
   'device:create',
   'device:delete',
+  'certificate:read',
+  'certificate:create',
+  'certificate:delete',
   'member:read',
   'member:create',
   'member:update',
@@ -59,7 +63,7 @@ export interface CustomRole {
 
 const KNOWN: ReadonlySet<string> = new Set(PERMISSIONS);
 /** The nouns whose read, create, update and delete an operator holds. */
-const OPERATED = ['resource', 'policy', 'site', 'gateway', 'device'];
+const OPERATED = ['resource', 'policy', 'site', 'gateway', 'device', 'certificate'];
 
 const byRule = (keep: (permission: Permission) => boolean): readonly Permission[] =>
   Object.freeze(PERMISSIONS.filter(keep));
@@ -68,7 +72,8 @@ const byRule = (keep: (permission: Permission) => boolean): readonly Permission[
  * The permissions of each built-in role (docs/rbac.md renders this table with `renderRoleTable`):
  * - owner: everything;
  * - admin: everything but deleting the organisation;
- * - operator: reads and writes resources, policies, sites, gateways and devices; reads members and the organisation;
+ * - operator: reads and writes resources, policies, sites, gateways, devices and uploaded certificates; reads members
+ *   and the organisation;
  * - viewer: every `read` permission, nothing else.
  */
 export const BUILT_IN_ROLES: Readonly<Record<BuiltInRole, readonly Permission[]>> = Object.freeze({

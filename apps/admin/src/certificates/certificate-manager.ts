@@ -1,4 +1,4 @@
-import { acmeHosts, certificates, newId, resources, type DrizzleDatabase } from '@rustronaut/db';
+import { acmeHosts, certificates, dnsProviders, newId, resources, type DrizzleDatabase } from '@rustronaut/db';
 import { and, eq, inArray, isNull, lte, or } from 'drizzle-orm';
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
@@ -8,16 +8,19 @@ import { bumpConfigVersion } from '../control/config-changes.js';
 import { orderCertificate, type AcmeSettings } from './acme-order.js';
 import { BUILTIN_DAYS, builtinCa } from './builtin-ca.js';
 import { certificateKeyContext } from './certificate-keys.js';
-import type { ChallengeProvider } from './challenge-provider.js';
+import { dnsChallengeProvider } from './dns-challenges.js';
+import { dnsProvidersOf, dnsPublisher, providerOf } from './dns/dns-provider.js';
 import { gatewayChallengeProvider } from './gateway-challenges.js';
+import { covers, wildcardFor } from './host-names.js';
 import { isRateLimited, renewalDue, retryDelayMs } from './renewal.js';
 
 /** What the certificate manager needs besides the admin context. */
 export interface CertificateManagerOptions {
-  /** Where to order certificates, and how to prove control of hosts; undefined: ACME is off (fallbacks only). */
+  /**
+   * Where to order certificates, and how the gateways prove control of hosts that no DNS provider of the org
+   * covers (those use DNS-01 through it); undefined: ACME is off (fallbacks only).
+   */
   readonly acme: (AcmeSettings & { readonly challenge: 'http-01' | 'tls-alpn-01' }) | undefined;
-  /** Proves control of hosts; by default the gateways answer `acme.challenge`. */
-  readonly provider?: ChallengeProvider;
   /** Jitter source of the retry delays (tests pin it). */
   readonly random?: () => number;
   /** Time between periodic sweeps; default one minute. A config change starts one at once. */
@@ -38,6 +41,8 @@ const MAX_ERROR_LENGTH = 500;
 const DNS_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
 type HostRow = typeof acmeHosts.$inferSelect;
+/** A host to keep a certificate on; `coveredBy` names the wildcard whose certificate serves it instead of its own. */
+type Wanted = { orgId: string; host: string; acme: boolean; coveredBy?: string };
 type Validity = { readonly notBefore: Date | null; readonly notAfter: Date };
 
 /**
@@ -51,7 +56,6 @@ type Validity = { readonly notBefore: Date | null; readonly notAfter: Date };
 export function startCertificateManager(ctx: AdminContext, options: CertificateManagerOptions): CertificateManager {
   const logger = ctx.logger.child({ component: 'certificates' });
   const acme = options.acme;
-  const provider = options.provider ?? (acme && gatewayChallengeProvider(ctx, acme.challenge));
   const random = options.random ?? Math.random;
   let running: Promise<void> | undefined;
   let again = false;
@@ -65,19 +69,32 @@ export function startCertificateManager(ctx: AdminContext, options: CertificateM
     ctx.changes.notify(orgId);
   };
 
-  /** Enabled HTTP resources' hosts by `orgId host`, and whether every resource on the host allows ACME. */
+  /**
+   * Enabled HTTP resources' hosts by `orgId host`, and whether every resource on the host allows ACME; plus
+   * `*.<domain>` for each DNS provider ordering a wildcard, when an ACME host lies one label below its domain.
+   */
   const wantedHosts = async () => {
     const rows = await ctx.db
       .select({ orgId: resources.orgId, host: resources.host, options: resources.options })
       .from(resources)
       .where(and(eq(resources.kind, 'http'), eq(resources.enabled, true)));
-    const wanted = new Map<string, { orgId: string; host: string; acme: boolean }>();
+    const wanted = new Map<string, Wanted>();
     for (const r of rows) {
       if (!DNS_NAME.test(r.host) || isIP(r.host) !== 0) continue;
       const key = `${r.orgId} ${r.host}`;
       const allows = r.options['acme'] !== false;
       const known = wanted.get(key);
       wanted.set(key, { orgId: r.orgId, host: r.host, acme: allows && (known?.acme ?? true) });
+    }
+    const wildcards = await ctx.db
+      .select({ orgId: dnsProviders.orgId, domain: dnsProviders.domain })
+      .from(dnsProviders)
+      .where(eq(dnsProviders.wildcard, true));
+    for (const w of [...wanted.values()]) {
+      const wildcard = wildcardFor(w.host);
+      if (!w.acme || !wildcards.some((p) => p.orgId === w.orgId && `*.${p.domain}` === wildcard)) continue;
+      w.coveredBy = wildcard;
+      wanted.set(`${w.orgId} ${String(wildcard)}`, { orgId: w.orgId, host: String(wildcard), acme: true });
     }
     return wanted;
   };
@@ -106,8 +123,16 @@ export function startCertificateManager(ctx: AdminContext, options: CertificateM
     logger.info({ host: row.host }, 'serving a certificate of the built-in CA until one is issued');
   };
 
+  /** DNS-01 through the org's DNS provider for the host, if one covers it; else the gateways answer. */
+  const providerFor = async (row: HostRow, challenge: 'http-01' | 'tls-alpn-01') => {
+    const dns = providerOf(await dnsProvidersOf(ctx, row.orgId), row.host);
+    return dns === undefined
+      ? gatewayChallengeProvider(ctx, challenge)
+      : dnsChallengeProvider(dnsPublisher(ctx, dns), logger);
+  };
+
   const attempt = async (row: HostRow, renewal: boolean) => {
-    if (acme === undefined || provider === undefined) return;
+    if (acme === undefined) return;
     const now = ctx.now();
     const claimed = await ctx.db
       .update(acmeHosts)
@@ -117,7 +142,7 @@ export function startCertificateManager(ctx: AdminContext, options: CertificateM
     if (claimed.length === 0) return;
     const target = { orgId: row.orgId, hostId: row.id, host: row.host };
     try {
-      const ordered = await orderCertificate(ctx, acme, provider, target);
+      const ordered = await orderCertificate(ctx, acme, await providerFor(row, acme.challenge), target);
       const leaf = new X509Certificate(ordered.certPem);
       const id = newId();
       const notAfter = new Date(leaf.validTo);
@@ -216,16 +241,18 @@ export function startCertificateManager(ctx: AdminContext, options: CertificateM
       if (closed) return;
       const now = ctx.now();
       const uploaded = held.some(
-        (c) => c.source === 'upload' && c.orgId === row.orgId && c.hosts.includes(row.host) && c.notAfter > now,
+        (c) => c.source === 'upload' && c.orgId === row.orgId && covers(c.hosts, row.host) && c.notAfter > now,
       );
       if (uploaded) continue;
       const current = row.certificateId === null ? undefined : byId.get(row.certificateId);
       const valid = current !== undefined && current.notAfter > now;
-      if (!valid) {
+      // A wildcard needs no fallback of its own: each host it covers has one.
+      if (!valid && !row.host.startsWith('*.')) {
         const fallback = row.fallbackId === null ? undefined : byId.get(row.fallbackId);
         if (fallback === undefined || now >= dueOf(fallback)) await issueFallback(row);
       }
-      if (!wanted.get(`${row.orgId} ${row.host}`)?.acme) continue;
+      const want = wanted.get(`${row.orgId} ${row.host}`);
+      if (!want?.acme || want.coveredBy !== undefined) continue;
       const due = !valid || now >= dueOf(current);
       if (due && (row.nextAttemptAt === null || row.nextAttemptAt <= now)) await attempt(row, current !== undefined);
     }

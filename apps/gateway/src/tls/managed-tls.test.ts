@@ -51,6 +51,21 @@ describe('managed TLS (certificates and ACME challenges from the admin)', () => 
     expect(tls.select('app.test')).toBeUndefined();
   });
 
+  it('serves a wildcard of a better source over the exact name, and the exact name at the same rank', async () => {
+    const tls = createManagedTls(logger);
+    const builtin = await cert(other, ['app.wild.test'], 'builtin');
+    const wildAcme = await cert(ca, ['*.wild.test'], 'acme');
+    const exactAcme = await cert(ca, ['exact.wild.test'], 'acme');
+    tls.update({ certificates: [builtin, wildAcme, exactAcme], challenges: [] });
+    const wildContext = tls.select('other.wild.test');
+    expect(wildContext).toBeDefined();
+    expect(tls.select('app.wild.test')).toBe(wildContext);
+    expect(tls.select('exact.wild.test')).not.toBe(wildContext);
+    tls.update({ certificates: [builtin], challenges: [] });
+    expect(tls.select('app.wild.test')).toBeDefined();
+    expect(tls.select('other.wild.test')).toBeUndefined();
+  });
+
   it('leaves out a certificate whose key does not match, keeping the others', async () => {
     const tls = createManagedTls(logger);
     const good = await cert(ca, ['good.test'], 'acme');

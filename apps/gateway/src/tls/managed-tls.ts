@@ -11,8 +11,9 @@ export interface ManagedTls {
   /** Loads the TLS part of a snapshot; a certificate that does not load is left out and logged, never fatal. */
   update(tls: SnapshotTls): void;
   /**
-   * The context for a server name: the preferred certificate (uploaded, then ACME, then the built-in CA's) for
-   * the exact name, then for a wildcard, skipping expired ones; undefined when none serves it.
+   * The context for a server name: the preferred certificate (uploaded, then ACME, then the built-in CA's) among
+   * those for the exact name and for its wildcard (the exact one at the same rank), skipping expired ones;
+   * undefined when none serves it.
    */
   select(serverName: string | undefined): SecureContext | undefined;
   /** The TLS-ALPN-01 validation context for a host, while its challenge is pending. */
@@ -41,10 +42,9 @@ export function createManagedTls(logger: Logger, now: () => number = Date.now): 
   let http = new Map<string, { host: string; keyAuthorization: string }>();
   let size = 0;
 
-  const pick = (list: Served[] | undefined) => {
-    if (list === undefined) return undefined;
+  const live = (list: Served[] | undefined) => {
     const at = now();
-    return list.find((s) => s.entry.notAfter.getTime() > at)?.entry.context;
+    return list?.find((s) => s.entry.notAfter.getTime() > at);
   };
 
   return {
@@ -96,7 +96,13 @@ export function createManagedTls(logger: Logger, now: () => number = Date.now): 
       if (serverName === undefined) return undefined;
       const name = serverName.toLowerCase();
       const dot = name.indexOf('.');
-      return pick(exact.get(name)) ?? (dot > 0 ? pick(wildcard.get(name.slice(dot + 1))) : undefined);
+      const byName = live(exact.get(name));
+      const byWildcard = dot > 0 ? live(wildcard.get(name.slice(dot + 1))) : undefined;
+      // A wildcard of a better source wins over the exact name (an ACME `*.example.com` over the built-in CA's
+      // `app.example.com`); at the same rank the exact name does.
+      const best =
+        byWildcard !== undefined && (byName === undefined || byWildcard.rank < byName.rank) ? byWildcard : byName;
+      return best?.entry.context;
     },
     alpnChallenge(serverName) {
       return serverName === undefined ? undefined : alpn.get(serverName.toLowerCase());
