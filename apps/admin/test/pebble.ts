@@ -34,9 +34,9 @@ export function requirePebble(): boolean {
 }
 
 /**
- * Starts pebble-challtestsrv (DNS only: every name resolves to 127.0.0.1, no AAAA) and pebble on free ports, with
- * a fresh HTTPS certificate for pebble itself. Pebble validates HTTP-01 on `httpPort` and TLS-ALPN-01 on
- * `tlsPort` of the address DNS gives: the gateway's listeners. Nonces are never rejected at random
+ * Starts pebble-challtestsrv (DNS only: every name resolves to 127.0.0.1, no AAAA; unless `dnsServer` is given)
+ * and pebble on free ports, with a fresh HTTPS certificate for pebble itself. Pebble validates HTTP-01 on
+ * `httpPort` and TLS-ALPN-01 on `tlsPort` of the address DNS gives: the gateway's listeners. Nonces are never rejected at random
  * (PEBBLE_WFE_NONCEREJECT=0), validation does not sleep (PEBBLE_VA_NOSLEEP), authorizations are never reused
  * (so every order is validated), and certificates last `validitySeconds`.
  */
@@ -44,6 +44,8 @@ export async function startPebble(options: {
   readonly httpPort: number;
   readonly tlsPort: number;
   readonly validitySeconds: number;
+  /** `host:port` of the DNS server pebble asks (for DNS-01, a BIND the test runs); default: its own challtestsrv. */
+  readonly dnsServer?: string;
 }): Promise<Pebble> {
   const tmp: TempDir = await makeTempDir('rustronaut-pebble-');
   const [acmePort, managementPort, dnsPort, challManagementPort] = (await freePorts(4)) as [
@@ -80,23 +82,26 @@ export async function startPebble(options: {
     child.stderr?.on('data', (c: Buffer) => output.push(c.toString()));
     children.push(child);
   };
-  run('pebble-challtestsrv', [
-    '-dns01',
-    `127.0.0.1:${String(dnsPort)}`,
-    '-management',
-    `127.0.0.1:${String(challManagementPort)}`,
-    '-http01',
-    '',
-    '-https01',
-    '',
-    '-tlsalpn01',
-    '',
-    '-defaultIPv4',
-    '127.0.0.1',
-    '-defaultIPv6',
-    '',
-  ]);
-  run('pebble', ['-config', join(tmp.path, 'pebble.json'), '-dnsserver', `127.0.0.1:${String(dnsPort)}`], {
+  if (options.dnsServer === undefined) {
+    run('pebble-challtestsrv', [
+      '-dns01',
+      `127.0.0.1:${String(dnsPort)}`,
+      '-management',
+      `127.0.0.1:${String(challManagementPort)}`,
+      '-http01',
+      '',
+      '-https01',
+      '',
+      '-tlsalpn01',
+      '',
+      '-defaultIPv4',
+      '127.0.0.1',
+      '-defaultIPv6',
+      '',
+    ]);
+  }
+  const dnsServer = options.dnsServer ?? `127.0.0.1:${String(dnsPort)}`;
+  run('pebble', ['-config', join(tmp.path, 'pebble.json'), '-dnsserver', dnsServer], {
     PEBBLE_VA_NOSLEEP: '1',
     PEBBLE_WFE_NONCEREJECT: '0',
     PEBBLE_AUTHZREUSE: '0',

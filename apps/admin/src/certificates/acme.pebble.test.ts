@@ -1,7 +1,17 @@
 // Certificates from a real ACME server: Debian's pebble (with pebble-challtestsrv as its DNS) validates hosts
 // against a real gateway process (the built `rustronaut gateway --admin`) managed by this admin's control plane.
-import { acmeHosts, auditEvents, certificates, newId, organizations, resources, settings } from '@rustronaut/db';
 import {
+  acmeHosts,
+  auditEvents,
+  certificates,
+  dnsProviders,
+  newId,
+  organizations,
+  resources,
+  settings,
+} from '@rustronaut/db';
+import {
+  createTestCa,
   freePorts,
   makeTempDir,
   spawnNode,
@@ -18,12 +28,19 @@ import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startControlPlane, type TestControlPlane } from '../../test/control-plane.js';
+import { requireBind, startBind } from '../../test/bind.js';
 import { startPebble, requirePebble, type Pebble } from '../../test/pebble.js';
 import { testDrivers } from '../../test/harness.js';
 import type { AdminContext } from '../context.js';
 import { bumpConfigVersion } from '../control/config-changes.js';
 import { createGateway } from '../modules/gateways/service.js';
-import { listCertificateStatus } from '../modules/certificates/service.js';
+import {
+  deleteUploadedCertificate,
+  listCertificateStatus,
+  uploadCertificate,
+} from '../modules/certificates/service.js';
+import { createDnsProvider } from '../modules/dns-providers/service.js';
+import type { Caller } from '../modules/members/caller.js';
 import { builtinCa } from './builtin-ca.js';
 import { certificateKeyContext } from './certificate-keys.js';
 import { startCertificateManager, type CertificateManager } from './certificate-manager.js';
@@ -126,8 +143,10 @@ describe.skipIf(!requirePebble())('ACME certificates from pebble, served by a ma
     });
   }
 
-  const statusOf = async (host: string) =>
-    (await listCertificateStatus(ctx, orgId, undefined, 200)).find((r) => r.host === host)?.view;
+  const caller = (): Caller => ({ orgId, held: new Set(), actor: { type: 'system', id: null }, ip: '' });
+
+  const statusOf = async (host: string, of: AdminContext = ctx) =>
+    (await listCertificateStatus(of, orgId, undefined, 200)).find((r) => r.host === host)?.view;
   const audit = (action: string) =>
     ctx.db
       .select()
@@ -250,6 +269,111 @@ describe.skipIf(!requirePebble())('ACME certificates from pebble, served by a ma
     expect((await statusOf(refused))?.serving).toBe('builtin');
     expect((await audit('certificate.issue.failed')).map((e) => e.targetId)).toContain(refused);
   }, 120_000);
+
+  it('never replaces a certificate uploaded by hand; gateways serve it by SNI until it is deleted', async () => {
+    const host = 'uploaded.acme.test';
+    const ca = await createTestCa({ commonName: 'uploaded test CA' });
+    const own = await ca.issue({ names: [host], days: 30 });
+    const upload = await uploadCertificate(ctx, caller(), { certPem: own.certPem, keyPem: own.keyPem });
+    manager = startCertificateManager(ctx, { acme: acme() });
+    await publish(host);
+    await vi.waitFor(async () => expect((await served(host, ca.certPem)).subjectaltname).toBe(`DNS:${host}`), {
+      timeout: 10_000,
+      interval: 100,
+    });
+    // An ACME run for the host leaves the uploaded certificate alone: no order, nothing issued.
+    await manager.sweep();
+    await manager.sweep();
+    expect(await statusOf(host)).toMatchObject({ status: 'uploaded', serving: 'upload', lastAttemptAt: null });
+    const [row] = await ctx.db.select().from(acmeHosts).where(eq(acmeHosts.host, host));
+    expect(row?.certificateId).toBeNull();
+    expect((await audit('certificate.issue')).filter((e) => e.data['host'] === host)).toEqual([]);
+    expect((await served(host, ca.certPem)).issuer.CN).toBe('uploaded test CA');
+    // Once it is deleted, ACME takes the host over.
+    await deleteUploadedCertificate(ctx, caller(), upload.id);
+    const root = await pebble.root();
+    await vi.waitFor(async () => expect((await served(host, root)).issuer.CN).toMatch(/Pebble/), {
+      timeout: 30_000,
+      interval: 250,
+    });
+    expect((await audit('certificate.delete')).map((e) => e.targetId)).toContain(upload.id);
+  }, 60_000);
+
+  it.skipIf(!requireBind())(
+    'dns-01 through RFC 2136 updates to BIND, a wildcard per domain, and the records removed after',
+    async () => {
+      const bind = await startBind(['dns01.test', 'wild.test']);
+      const dnsPebble = await startPebble({
+        httpPort: ports.http,
+        tlsPort: ports.https,
+        validitySeconds: 3600,
+        dnsServer: `127.0.0.1:${String(bind.port)}`,
+      });
+      try {
+        for (const [domain, wildcard] of [
+          ['dns01.test', false],
+          ['wild.test', true],
+        ] as const) {
+          await createDnsProvider(ctx, caller(), {
+            domain,
+            wildcard,
+            type: 'rfc2136',
+            settings: { server: '127.0.0.1', port: bind.port, keyName: bind.keyName, algorithm: 'hmac-sha256' },
+            secret: bind.secret,
+          });
+        }
+        manager = startCertificateManager(ctx, {
+          acme: { ...acme({ directoryUrl: dnsPebble.directoryUrl }), trustedRoots: [dnsPebble.httpsRootPem] },
+        });
+        const root = await dnsPebble.root();
+        const hosts = ['app.dns01.test', 'a.wild.test', 'b.wild.test'];
+        for (const host of hosts) await publish(host);
+        await vi
+          .waitFor(
+            async () => {
+              const [app, a, b] = await Promise.all(hosts.map((h) => served(h, root)));
+              expect(app?.subjectaltname).toBe('DNS:app.dns01.test');
+              // One certificate `*.wild.test` serves both hosts of the wildcard domain.
+              expect(a?.subjectaltname).toBe('DNS:*.wild.test');
+              expect(b?.serialNumber).toBe(a?.serialNumber);
+            },
+            { timeout: 30_000, interval: 250 },
+          )
+          .catch(async (err: unknown) => {
+            const states = await Promise.all([...hosts, '*.wild.test'].map((h) => statusOf(h)));
+            throw new Error(`${String(err)}; status: ${JSON.stringify(states)}`);
+          });
+        // The status names the challenge when ACME is in the static configuration (this admin's is not).
+        const configured = { ...ctx, config: { ...ctx.config, acme: { ...ctx.config.acme, directoryUrl: 'x' } } };
+        expect(await statusOf('app.dns01.test', configured)).toMatchObject({
+          status: 'valid',
+          serving: 'acme',
+          challenge: 'dns-01',
+          coveredBy: null,
+        });
+        expect(await statusOf('a.wild.test', configured)).toMatchObject({
+          status: 'valid',
+          serving: 'acme',
+          challenge: 'dns-01',
+          coveredBy: '*.wild.test',
+        });
+        const issued = (await audit('certificate.issue')).map((e) => e.data['host']);
+        expect(issued).toEqual(expect.arrayContaining(['app.dns01.test', '*.wild.test']));
+        expect(issued).not.toContain('a.wild.test');
+        // The TSIG secret is sealed at rest.
+        expect(JSON.stringify(await ctx.db.select().from(dnsProviders))).not.toContain(bind.secret);
+        // The challenge records are gone once the CA validated them.
+        expect(await bind.txt('_acme-challenge.app.dns01.test')).toEqual([]);
+        expect(await bind.txt('_acme-challenge.wild.test')).toEqual([]);
+      } finally {
+        await manager?.close();
+        manager = undefined;
+        await dnsPebble.close();
+        await bind.close();
+      }
+    },
+    60_000,
+  );
 
   it('never writes key material in clear, and never returns it', async () => {
     const pem = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
