@@ -277,7 +277,7 @@ export const configSchema = {
     challenge: field({
       env: 'RUSTRONAUT_ACME_CHALLENGE',
       description:
-        'How hosts prove control: `http-01` (the gateway answers on its HTTP listener, which must be reachable on port 80) or `tls-alpn-01` (on its HTTPS listener, port 443).',
+        'How hosts prove control: `http-01` (the gateway answers on its HTTP listener, which must be reachable on port 80) or `tls-alpn-01` (on its HTTPS listener, port 443). Hosts of a domain with a DNS provider (`/api/v1/orgs/{orgId}/dns-providers`) use `dns-01` instead.',
       default: 'http-01',
       schema: z.enum(['http-01', 'tls-alpn-01']),
     }),
