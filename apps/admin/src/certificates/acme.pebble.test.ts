@@ -360,6 +360,25 @@ describe.skipIf(!requirePebble())('ACME certificates from pebble, served by a ma
         const issued = (await audit('certificate.issue')).map((e) => e.data['host']);
         expect(issued).toEqual(expect.arrayContaining(['app.dns01.test', '*.wild.test']));
         expect(issued).not.toContain('a.wild.test');
+        // A provider whose secret the server does not know: the status and the audit log say so in BIND's words.
+        await manager.close();
+        await createDnsProvider(ctx, caller(), {
+          domain: 'bad.dns01.test',
+          wildcard: false,
+          type: 'rfc2136',
+          settings: { server: '127.0.0.1', port: bind.port, keyName: bind.keyName, zone: 'dns01.test' },
+          secret: Buffer.alloc(32, 1).toString('base64'),
+        });
+        manager = startCertificateManager(ctx, {
+          acme: { ...acme({ directoryUrl: dnsPebble.directoryUrl }), trustedRoots: [dnsPebble.httpsRootPem] },
+        });
+        await publish('app.bad.dns01.test');
+        await vi.waitFor(async () => expect((await statusOf('app.bad.dns01.test'))?.status).toBe('failed'), {
+          timeout: 30_000,
+        });
+        expect(await statusOf('app.bad.dns01.test')).toMatchObject({ serving: 'builtin', failures: 1 });
+        expect((await statusOf('app.bad.dns01.test'))?.lastError).toMatch(/answered NOTAUTH: .*TSIG .*BADSIG/);
+        expect((await audit('certificate.issue.failed')).map((e) => e.targetId)).toContain('app.bad.dns01.test');
         // The TSIG secret is sealed at rest.
         expect(JSON.stringify(await ctx.db.select().from(dnsProviders))).not.toContain(bind.secret);
         // The challenge records are gone once the CA validated them.
