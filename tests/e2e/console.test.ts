@@ -7,8 +7,9 @@
 import { freePorts, makeTempDir, startHttpUpstream, type HttpUpstream, type TempDir } from '@rustronaut/testkit';
 import { existsSync, mkdirSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import { join } from 'node:path';
+import Provider from 'oidc-provider';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestAdmin, testDrivers, type TestAdmin } from '../../apps/admin/test/harness.js';
@@ -44,14 +45,19 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
   let gatewayPort: number;
   /** The Authorization header of an API key, for requests through the gateway. */
   let probe: Record<string, string> = {};
+  /** An OpenID provider (`oidc-provider`, the certified Node.js OP) for the single sign-on test. */
+  let op: Server | undefined;
   const pageErrors: string[] = [];
   /** Every admin API call the console made, as `METHOD /path`: checked against the OpenAPI document at the end. */
   const apiCalls = new Set<string>();
-  const recordCalls = (c: BrowserContext) =>
+  /** Records the context's API calls; waits of its pages fail after 10 s, naming what they waited for. */
+  const recordCalls = (c: BrowserContext) => {
+    c.setDefaultTimeout(10_000);
     c.on('request', (r) => {
       const url = new URL(r.url());
       if (url.pathname.startsWith('/api/')) apiCalls.add(`${r.method()} ${url.pathname}`);
     });
+  };
 
   /** A request through the gateway (a Host header, which fetch cannot set); resolves with the status. */
   const throughGateway = (host: string, path: string, headers: Record<string, string> = {}) =>
@@ -141,6 +147,8 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
   });
   afterAll(async () => {
     await browser?.close();
+    op?.closeAllConnections();
+    await new Promise((resolve) => (op === undefined ? resolve(undefined) : op.close(resolve)));
     if (gateway !== undefined) {
       gateway.child.kill('SIGTERM');
       const code = await gateway.exited;
@@ -355,6 +363,88 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
     await page.getByText('No devices yet').waitFor();
   });
 
+  it('entry: an org admin adds an OpenID provider; its button on the login page signs a new user in', async () => {
+    const [port = 0] = await freePorts(1);
+    const issuer = `http://127.0.0.1:${String(port)}`;
+    const provider = new Provider(issuer, {
+      clients: [
+        {
+          client_id: 'rustronaut',
+          client_secret: 'a-client-secret-for-the-console-test',
+          redirect_uris: [`${t.url}/api/v1/auth/sso/callback`],
+          grant_types: ['authorization_code'],
+          response_types: ['code'],
+        },
+      ],
+      claims: { openid: ['sub'], email: ['email', 'email_verified'], groups: ['groups'] },
+      scopes: ['openid', 'email', 'groups'],
+      findAccount: (_ctx, sub) => ({
+        accountId: sub,
+        claims: () => ({ sub, email: `${sub}@corp.example`, email_verified: true, groups: ['ops'] }),
+      }),
+      cookies: { keys: ['console test cookie key'] },
+    });
+    op = createServer(provider.callback());
+    await new Promise<void>((resolve) => op?.listen(port, '127.0.0.1', resolve));
+
+    await page.getByRole('link', { name: 'Access', exact: true }).click();
+    await page.getByRole('link', { name: 'Single sign-on' }).click();
+    await page.getByText('No single sign-on yet').waitFor();
+    await page.getByLabel('Button name').fill('Corp IdP');
+    await page.getByLabel('Issuer URL').fill('http://login.corp.example');
+    await page.getByLabel('Client id').fill('rustronaut');
+    await page.getByLabel('Client secret').fill('a-client-secret-for-the-console-test');
+    await page.getByLabel('Scopes').fill('openid email groups');
+    await page.getByLabel('Groups claim').fill('groups');
+    await page.getByLabel('Groups to roles').fill('ops operator');
+    await page.locator('.field-error').getByText('line 1: expected “claim value = role”').waitFor();
+    await page.getByLabel('Groups to roles').fill('ops = operator');
+    await page.getByRole('button', { name: 'Add provider' }).click();
+    // The API's message at the field: plain http is for loopback issuers only.
+    const issuerError = page
+      .locator('.field-invalid')
+      .filter({ has: page.getByLabel('Issuer URL') })
+      .locator('.field-error');
+    expect(await issuerError.textContent()).toContain('https://');
+    await page.getByLabel('Issuer URL').fill(issuer);
+    await page.getByRole('button', { name: 'Add provider' }).click();
+    const card = page.getByRole('article').filter({ hasText: 'Corp IdP' });
+    await card.waitFor();
+    expect(await card.getByLabel('Redirect URI of Corp IdP').textContent()).toBe(`${t.url}/api/v1/auth/sso/callback`);
+    expect(await card.textContent()).toContain('ops → operator');
+    expect(await page.content()).not.toContain('a-client-secret-for-the-console-test');
+
+    const ssoContext = await browser.newContext({ viewport: SIZES[0], baseURL: t.url });
+    recordCalls(ssoContext);
+    try {
+      const p = await ssoContext.newPage();
+      p.on('pageerror', (err) => pageErrors.push(err.message));
+      await p.goto(`/login?org=${t.owner.orgId}`);
+      await p.getByRole('link', { name: 'Sign in with Corp IdP' }).click();
+      // The provider's own (development) sign-in and consent pages.
+      await p.waitForURL(`${issuer}/**`);
+      await p.locator('input[name="login"]').fill('ada');
+      await p.locator('input[name="password"]').fill('anything');
+      await p.locator('button[type="submit"]').click();
+      await p.locator('button[type="submit"]').click();
+      await p.waitForURL(`${t.url}${orgPath}/dashboard`);
+      await p.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+      await p.getByText('ada@corp.example').waitFor();
+      // Provisioned with the mapped role.
+      const members = await t.request('GET', `/api/v1/orgs/${t.owner.orgId}/members`, { token: ownerToken });
+      const ada = (members.body as { items: { email: string; roles: string[] }[] }).items.find(
+        (m) => m.email === 'ada@corp.example',
+      );
+      expect(ada?.roles).toEqual(['operator']);
+      // Next time, the login page offers the button of the organisation this browser last opened.
+      await p.getByRole('button', { name: 'Sign out' }).click();
+      await p.waitForURL('**/login');
+      await p.getByRole('link', { name: 'Sign in with Corp IdP' }).waitFor();
+    } finally {
+      await ssoContext.close();
+    }
+  });
+
   it('5: an expired session goes back to the login page, and after signing in back where the user was', async () => {
     await page.getByRole('link', { name: 'Resources', exact: true }).click();
     await page.getByRole('row').filter({ hasText: 'wiki.example.com' }).waitFor();
@@ -451,7 +541,7 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
       expect(await page.getByRole('alert').count(), name).toBe(0);
     }
     await page.getByRole('link', { name: 'Access', exact: true }).click();
-    for (const tab of ['Users', 'Roles', 'API keys', 'Sessions', 'Client devices']) {
+    for (const tab of ['Users', 'Roles', 'API keys', 'Sessions', 'Client devices', 'Single sign-on']) {
       await page.getByRole('navigation', { name: 'Access' }).getByRole('link', { name: tab }).click();
       await page.getByRole('heading', { level: 1, name: 'Access' }).waitFor();
       await page

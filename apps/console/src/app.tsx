@@ -5,9 +5,10 @@ import { DevicesTab } from './pages/access-devices.js';
 import { MembersTab } from './pages/access-members.js';
 import { RolesTab } from './pages/access-roles.js';
 import { SessionsTab } from './pages/access-sessions.js';
+import { SsoTab } from './pages/access-sso.js';
 import { AuditPage } from './pages/audit.js';
 import { DashboardPage } from './pages/dashboard.js';
-import { HomePage } from './pages/home.js';
+import { CreateOrgPage, HomePage } from './pages/home.js';
 import { LoginPage } from './pages/login.js';
 import { MonitorPage } from './pages/monitor.js';
 import { NotFoundPage } from './pages/not-found.js';
@@ -30,6 +31,7 @@ export function App() {
           <Route path="/setup" element={<SetupPage />} />
           <Route element={<RequireSession />}>
             <Route index element={<HomePage />} />
+            <Route path="orgs/new" element={<CreateOrgPage />} />
             <Route path="orgs/:orgId" element={<OrgLayout />}>
               <Route index element={<Navigate to="dashboard" replace />} />
               <Route path="dashboard" element={<DashboardPage />} />
@@ -46,6 +48,7 @@ export function App() {
                 <Route path="api-keys" element={<ApiKeysTab />} />
                 <Route path="sessions" element={<SessionsTab />} />
                 <Route path="devices" element={<DevicesTab />} />
+                <Route path="sso" element={<SsoTab />} />
               </Route>
               <Route path="audit" element={<AuditPage />} />
               <Route path="monitor" element={<MonitorPage />} />

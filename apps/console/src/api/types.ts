@@ -19,6 +19,7 @@ export type {
   ExplainResponse,
   GatewayTokenResponse,
   GatewayView,
+  IdentityProviderView,
   MemberView,
   MonitorSummary,
   PolicyView,

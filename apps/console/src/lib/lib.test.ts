@@ -6,6 +6,7 @@ import { formatPercent, formatRate, formatTime, lastSeen, timeAgo } from './form
 import { monitorRowOf, pushRow } from './monitor-event.js';
 import { loginUrl, safeNext } from './next-path.js';
 import { formatRules, parseRules, STARTER_RULES } from './policy-rules.js';
+import { listOf, parseRoleMapping, signInOrg, ssoStartHref } from './sso.js';
 import { EMPTY_RESOURCE_FORM, formOf, resourceBody, tcpTargetOf } from './resource-form.js';
 
 describe('next path after sign-in', () => {
@@ -225,5 +226,43 @@ describe('connector command', () => {
     }
     expect(offlineReasonText(null)).toContain('not been seen');
     expect(offlineReasonText('something_new')).toBe('something_new');
+  });
+});
+
+describe('single sign-on on the login page', () => {
+  const ORG = '01a22269-b9e7-7000-9f6e-c0e1c864b9b9';
+  const OTHER = '01a22269-bb18-7000-93bb-e56e4c610006';
+  it("takes the intent's organisation first, then ?org=, then the one last opened; only ids", () => {
+    expect(signInOrg(`v1.${ORG}.c2VhbGVk`, OTHER, OTHER)).toBe(ORG);
+    expect(signInOrg('', ORG, OTHER)).toBe(ORG);
+    expect(signInOrg('', null, OTHER)).toBe(OTHER);
+    expect(signInOrg('', null, null)).toBeUndefined();
+    for (const garbage of ['v1.not-an-id.x', 'v1..x', `v2.${ORG}`, '../../etc', `${ORG}&x=1`]) {
+      expect(signInOrg(garbage, garbage, garbage)).toBeUndefined();
+    }
+  });
+  it('carries the intent to the start URL, escaped', () => {
+    expect(ssoStartHref('/api/v1/auth/sso/p/start', '')).toBe('/api/v1/auth/sso/p/start');
+    expect(ssoStartHref('/api/v1/auth/sso/p/start', 'v1.a.b&c=d')).toBe(
+      '/api/v1/auth/sso/p/start?intent=v1.a.b%26c%3Dd',
+    );
+  });
+  it('reads a role mapping a line at a time and names the first bad line', () => {
+    expect(parseRoleMapping('ops = operator\n\n  admins=admin  \n')).toEqual({
+      mapping: { ops: 'operator', admins: 'admin' },
+    });
+    expect(parseRoleMapping('a=b=viewer')).toEqual({ mapping: { 'a=b': 'viewer' } });
+    expect(parseRoleMapping('')).toEqual({ mapping: {} });
+    for (const [text, line] of [
+      ['ops', 1],
+      ['ops = operator\n= admin', 2],
+      ['ops =', 1],
+    ] as const) {
+      expect(parseRoleMapping(text)).toEqual({ error: expect.stringContaining(`line ${String(line)}:`) });
+    }
+  });
+  it('splits lists on commas and spaces', () => {
+    expect(listOf(' viewer, operator  admin,,')).toEqual(['viewer', 'operator', 'admin']);
+    expect(listOf('')).toEqual([]);
   });
 });

@@ -7,9 +7,10 @@ const TABS = [
   ['api-keys', 'API keys'],
   ['sessions', 'Sessions'],
   ['devices', 'Client devices'],
+  ['sso', 'Single sign-on'],
 ] as const;
 
-/** Access management: users, roles, API keys, sessions and client devices, one tab each. */
+/** Access management: users, roles, API keys, sessions, client devices and single sign-on, one tab each. */
 export function AccessPage() {
   const { orgId = '' } = useParams();
   return (

@@ -14,10 +14,12 @@ export function HomePage() {
   const { me } = useMe();
   const first = me.memberships[0];
   if (first !== undefined) return <Navigate to={`/orgs/${first.orgId}/dashboard`} replace />;
-  return <CreateFirstOrg />;
+  return <CreateOrgPage />;
 }
 
-function CreateFirstOrg() {
+/** `/orgs/new` (and `/` for a user of no organisation): create an organisation, which the user then owns. */
+export function CreateOrgPage() {
+  const { me } = useMe();
   const api = useApi();
   const { reload } = useMe();
   const navigate = useNavigate();
@@ -44,7 +46,11 @@ function CreateFirstOrg() {
       <div className="card auth-card">
         <PageHeader
           title="Create an organisation"
-          description="You are not a member of any organisation yet. Everything in Rustronaut lives in one."
+          description={
+            me.memberships.length === 0
+              ? 'You are not a member of any organisation yet. Everything in Rustronaut lives in one.'
+              : 'A separate set of resources, sites, members and audit log, which you own.'
+          }
         />
         <form onSubmit={(e) => void submit(e)} noValidate>
           <ErrorBanner error={error} />
@@ -57,9 +63,16 @@ function CreateFirstOrg() {
             error={fields.slug}
             required
           />
-          <Button type="submit" variant="primary" busy={busy}>
-            Create
-          </Button>
+          <div className="form-actions">
+            <Button type="submit" variant="primary" busy={busy}>
+              Create
+            </Button>
+            {me.memberships.length === 0 ? null : (
+              <Button variant="ghost" onClick={() => void navigate(-1)}>
+                Cancel
+              </Button>
+            )}
+          </div>
         </form>
       </div>
     </main>

@@ -3,13 +3,20 @@ import { useNavigate, useSearchParams } from 'react-router';
 import { ApiError, fieldErrorsOf } from '../api/problem.js';
 import type { Me } from '../api/types.js';
 import { safeNext } from '../lib/next-path.js';
+import { rememberedOrg, signInOrg, ssoStartHref } from '../lib/sso.js';
 import { useApi } from '../shell/session.js';
 import { Banner, ErrorBanner } from '../ui/banner.js';
 import { Button } from '../ui/button.js';
 import { TextField } from '../ui/field.js';
 
+/** `GET /api/v1/auth/sso/providers`: an organisation's sign-in buttons. */
+interface SsoButtons {
+  readonly items: readonly { readonly id: string; readonly name: string; readonly startUrl: string }[];
+}
+
 /**
- * Sign-in: email and password, then the TOTP step when the account has a second factor. With `?intent=` (a
+ * Sign-in: the organisation's single sign-on buttons (of the intent's organisation, `?org=`, or the one last opened
+ * here), or email and password, then the TOTP step when the account has a second factor. With `?intent=` (a
  * gateway sent the browser here to reach an app), the console trades the intent for the app's callback URL once
  * signed in — at once when a session exists already. With `?next=`, it returns to that console page.
  */
@@ -26,6 +33,21 @@ export function LoginPage() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
   const [checking, setChecking] = useState(true);
+  const [sso, setSso] = useState<SsoButtons['items']>([]);
+  const ssoOrg = signInOrg(intent, params.get('org'), rememberedOrg());
+
+  // The buttons are a convenience: without them (no org known, an error) the password form still works.
+  useEffect(() => {
+    if (ssoOrg === undefined) return undefined;
+    const controller = new AbortController();
+    api
+      .get<SsoButtons>(`/api/v1/auth/sso/providers?orgId=${ssoOrg}`, { signal: controller.signal, noRefresh: true })
+      .then(
+        (answer) => setSso(answer.items),
+        () => setSso([]),
+      );
+    return () => controller.abort();
+  }, [api, ssoOrg]);
 
   useEffect(() => {
     document.title = 'Sign in · Rustronaut';
@@ -158,6 +180,16 @@ export function LoginPage() {
               </Button>
             ) : null}
           </form>
+        )}
+        {checking || needTotp || sso.length === 0 ? null : (
+          <nav className="sso" aria-label="Single sign-on">
+            <p className="sso-or">or</p>
+            {sso.map((p) => (
+              <a key={p.id} className="btn btn-secondary btn-block" href={ssoStartHref(p.startUrl, intent)}>
+                Sign in with {p.name}
+              </a>
+            ))}
+          </nav>
         )}
       </div>
     </main>

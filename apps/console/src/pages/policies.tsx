@@ -3,6 +3,7 @@ import { Link, NavLink, useNavigate, useParams } from 'react-router';
 import { fieldErrorsOf } from '../api/problem.js';
 import type { ExplainInput, ExplainResponse, Page, PolicyView } from '../api/types.js';
 import { formatRules, parseRules, STARTER_RULES } from '../lib/policy-rules.js';
+import { listOf } from '../lib/sso.js';
 import { useApi } from '../shell/session.js';
 import { useLoad } from '../shell/use-load.js';
 import { Badge } from '../ui/badge.js';
@@ -187,10 +188,7 @@ function TestAccess({ base, policyId }: { base: string; policyId: string }) {
             user: {
               id: email,
               email,
-              roles: roles
-                .split(',')
-                .map((r) => r.trim())
-                .filter((r) => r !== ''),
+              roles: listOf(roles),
             },
             authMethod: 'password' as const,
           }),

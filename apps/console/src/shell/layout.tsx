@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import { NavLink, Outlet, useLocation, useNavigate, useParams } from 'react-router';
+import { Link, NavLink, Outlet, useLocation, useNavigate, useParams } from 'react-router';
+import { rememberOrg } from '../lib/sso.js';
 import { Button } from '../ui/button.js';
 import { EmptyState } from '../ui/empty-state.js';
 import { useMe } from './me.js';
@@ -27,6 +28,10 @@ export function OrgLayout() {
   useEffect(() => setMenuOpen(false), [location.pathname]);
 
   const membership = me.memberships.find((m) => m.orgId === orgId);
+  // The login page shows this organisation's single sign-on buttons next time.
+  useEffect(() => {
+    if (membership !== undefined) rememberOrg(orgId);
+  }, [membership, orgId]);
   const switchOrg = (next: string) => {
     // Same section in the other organisation (object pages make no sense there).
     const section = location.pathname.split('/')[3] ?? 'dashboard';
@@ -89,6 +94,9 @@ export function OrgLayout() {
               </li>
             ))}
           </ul>
+          <p className="nav-extra">
+            <Link to="/orgs/new">New organisation</Link>
+          </p>
         </nav>
         <main id="main" className="main" tabIndex={-1}>
           {membership === undefined ? (
