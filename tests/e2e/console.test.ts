@@ -14,6 +14,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestAdmin, testDrivers, type TestAdmin } from '../../apps/admin/test/harness.js';
 import { totpCode } from '../../apps/admin/src/auth/totp.js';
+import { recordAcmeFailures } from '../../apps/admin/test/acme-state.js';
 import { addReportedHub } from '../../apps/admin/test/openapi-world.js';
 import { runCli, type CliProcess } from './cli-process.js';
 
@@ -223,6 +224,15 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
     expect(await page.getByRole('row').filter({ hasText: 'grafana' }).count()).toBe(0);
     const left = await t.request('GET', `/api/v1/orgs/${t.owner.orgId}/resources`, { token: ownerToken });
     expect((left.body as { items: { name: string }[] }).items.map((r) => r.name)).toEqual(['wiki']);
+
+    // The resource page shows its certificate: here, ACME failing (the built-in CA's certificate is served meanwhile).
+    await recordAcmeFailures(t, t.owner.orgId, 'wiki.example.com', 3, 'urn:ietf:params:acme:error:dns: NXDOMAIN');
+    await page.getByRole('link', { name: 'wiki' }).click();
+    const certificate = page.getByRole('region', { name: 'Certificate' });
+    await certificate.getByText('ACME failing').waitFor();
+    expect(await certificate.textContent()).toContain('3 in a row');
+    expect(await certificate.textContent()).toContain('urn:ietf:params:acme:error:dns: NXDOMAIN');
+    await page.getByRole('region', { name: 'Targets' }).getByText(upstream.url).waitFor();
   });
 
   it('4: the policy editor saves rules and tests access with the explain API', async () => {

@@ -13,6 +13,7 @@ import type { z } from 'zod';
 export type {
   ApiKeyView,
   AuditEventView,
+  CertificateStatusView,
   DeviceConfigView,
   DeviceCreatedView,
   DeviceView,
@@ -25,6 +26,7 @@ export type {
   PolicyView,
   ResourceView,
   RoleView,
+  SiteTargetView,
   SiteTokenView,
   SiteView,
 } from '@rustronaut/contracts';

@@ -2,16 +2,15 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { fieldErrorsOf } from '../api/problem.js';
 import type { Page, PolicyView, ResourceView, SiteView } from '../api/types.js';
-import { timeAgo } from '../lib/format.js';
 import { EMPTY_RESOURCE_FORM, formOf, resourceBody, type ResourceForm } from '../lib/resource-form.js';
 import { useApi } from '../shell/session.js';
 import { useLoad } from '../shell/use-load.js';
-import { Badge } from '../ui/badge.js';
 import { Banner, ErrorBanner } from '../ui/banner.js';
 import { Button } from '../ui/button.js';
 import { CheckboxField, SelectField, TextAreaField, TextField } from '../ui/field.js';
 import { Loading } from '../ui/loading.js';
 import { PageHeader } from '../ui/page-header.js';
+import { ResourceStatus } from './resource-status.js';
 
 /** Create (`/resources/new`) or edit a resource; the API's validation messages appear at their fields. */
 export function ResourceEditPage() {
@@ -229,36 +228,7 @@ export function ResourceEditPage() {
         </div>
       </form>
       {isNew || existing.data === undefined ? null : (
-        <section className="section" aria-labelledby="targets-health">
-          <h2 id="targets-health">Targets</h2>
-          <ul className="status-list">
-            {(existing.data.kind === 'http'
-              ? existing.data.targets.map((t) => t.url)
-              : existing.data.targets.map((t) => `${t.host}:${String(t.port)}`)
-            ).map((target) => (
-              <li key={target}>
-                {site === undefined ? (
-                  <Badge tone="neutral">Direct</Badge>
-                ) : (
-                  <Badge tone={site.online ? 'ok' : 'bad'}>{site.online ? 'Site online' : 'Site offline'}</Badge>
-                )}
-                <span className="status-name mono">{target}</span>
-                <span className="status-detail">
-                  {site === undefined
-                    ? 'health-checked by the gateway'
-                    : `via ${site.name}, seen ${timeAgo(site.lastSeenAt)}`}
-                </span>
-              </li>
-            ))}
-          </ul>
-          <p className="muted">
-            Try who may reach it in the{' '}
-            <Link to={`/orgs/${orgId}/policies${existing.data.policyId === null ? '' : `/${existing.data.policyId}`}`}>
-              policy editor
-            </Link>
-            .
-          </p>
-        </section>
+        <ResourceStatus orgId={orgId} resource={existing.data} site={site} />
       )}
     </>
   );
