@@ -141,7 +141,8 @@ function PolicyEditor({
         <TextAreaField
           label="Rules (JSON)"
           className="mono code-input"
-          rows={12}
+          // As tall as the rules (within reason), so they read without scrolling a box.
+          rows={Math.min(30, Math.max(8, rulesText.split('\n').length + 1))}
           spellCheck={false}
           value={rulesText}
           onChange={(e) => {

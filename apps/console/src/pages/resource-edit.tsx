@@ -172,7 +172,7 @@ export function ResourceEditPage() {
             value={form.policyId}
             onChange={(e) => set('policyId', e.target.value)}
             error={fields.policyId}
-            hint="Who may use it. Without a policy, nobody may (unless public)."
+            hint="Who may use it. Without a policy, every signed-in member of the organisation may."
           >
             <option value="">None</option>
             {(policies.data?.items ?? []).map((p) => (

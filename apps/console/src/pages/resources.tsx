@@ -114,7 +114,7 @@ export function ResourcesPage() {
                     {r.options.public === true ? (
                       <Badge tone="warn">Public</Badge>
                     ) : r.policyId === null ? (
-                      <Badge tone="neutral">No policy: nobody</Badge>
+                      <Badge tone="neutral">Org members</Badge>
                     ) : (
                       <Badge tone="ok">{policyName.get(r.policyId) ?? 'Policy'}</Badge>
                     )}
