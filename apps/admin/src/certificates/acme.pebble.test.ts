@@ -366,7 +366,13 @@ describe.skipIf(!requirePebble())('ACME certificates from pebble, served by a ma
           domain: 'bad.dns01.test',
           wildcard: false,
           type: 'rfc2136',
-          settings: { server: '127.0.0.1', port: bind.port, keyName: bind.keyName, zone: 'dns01.test' },
+          settings: {
+            server: '127.0.0.1',
+            port: bind.port,
+            keyName: bind.keyName,
+            algorithm: 'hmac-sha256',
+            zone: 'dns01.test',
+          },
           secret: Buffer.alloc(32, 1).toString('base64'),
         });
         manager = startCertificateManager(ctx, {
