@@ -3,7 +3,7 @@
 import { auditEvents, certificates, dnsProviders } from '@rustronaut/db';
 import { createTestCa, type TestCa } from '@rustronaut/testkit';
 import { and, eq } from 'drizzle-orm';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestAdmin, testDrivers, type TestAdmin } from '../../../test/harness.js';
 import { snapshotTls } from '../../certificates/snapshot-tls.js';
@@ -59,6 +59,18 @@ describe.each(testDrivers())('[$name] uploaded certificates and DNS providers', 
     expect((await t.request('DELETE', `${uploads}/${String(view['id'])}`, { token })).status).toBe(204);
     const again = await t.request('DELETE', `${uploads}/${String(view['id'])}`, { token });
     expect(again.status).toBe(404);
+  });
+
+  it('takes an RSA key in PKCS#1 and hands it to gateways as PKCS#8', async () => {
+    const rsa = await (await createTestCa({ keyType: 'rsa' })).issue({ names: ['rsa.example.test'], keyType: 'rsa' });
+    const pkcs1 = createPrivateKey(rsa.keyPem).export({ type: 'pkcs1', format: 'pem' }).toString();
+    expect(pkcs1).toMatch(/BEGIN RSA PRIVATE KEY/);
+    const res = await upload({ certPem: rsa.certPem, keyPem: pkcs1 });
+    expect(res.status).toBe(201);
+    const tls = await snapshotTls(t.ctx, t.owner.orgId);
+    const served = tls.certificates.find((c) => c.id === (res.body as { id: string }).id);
+    expect(served?.keyPem).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    expect(createPrivateKey(served?.keyPem ?? '').asymmetricKeyType).toBe('rsa');
   });
 
   it('refuses garbage with a precise code', async () => {
