@@ -461,6 +461,48 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
     }
   });
 
+  it('access: adds a user, changes their roles, suspends and reinstates them, revokes their session, removes them', async () => {
+    await page.getByRole('link', { name: 'Access', exact: true }).click();
+    await page.getByRole('navigation', { name: 'Access' }).getByRole('link', { name: 'Users' }).click();
+    await page.getByLabel('Email').fill('carol@example.com');
+    await page.getByLabel('Role', { exact: true }).selectOption('viewer');
+    await page.getByLabel('Initial password (new accounts only)').fill('a long password for carol');
+    await page.getByRole('button', { name: 'Add user' }).click();
+    const row = page.getByRole('row').filter({ hasText: 'carol@example.com' });
+    await row.waitFor();
+    const carol = await t.login('carol@example.com', 'a long password for carol');
+    const resourcesAs = async (token: string) =>
+      (await t.request('GET', `/api/v1/orgs/${t.owner.orgId}/resources`, { token })).status;
+    expect(await resourcesAs(carol)).toBe(200);
+
+    await row.getByRole('button', { name: 'Change the roles of carol@example.com' }).click();
+    await row.getByLabel('operator').check();
+    await row.getByLabel('viewer').uncheck();
+    await row.getByRole('button', { name: 'Save the roles of carol@example.com' }).click();
+    await row.getByText('operator', { exact: true }).waitFor();
+    const members = await t.request('GET', `/api/v1/orgs/${t.owner.orgId}/members`, { token: ownerToken });
+    const listed = (members.body as { items: { email: string; roles: string[] }[] }).items;
+    expect(listed.find((m) => m.email === 'carol@example.com')?.roles).toEqual(['operator']);
+
+    await row.getByRole('button', { name: 'Suspend carol@example.com' }).click();
+    await row.getByText('Suspended', { exact: true }).waitFor();
+    expect(await resourcesAs(carol)).toBe(403);
+    await row.getByRole('button', { name: 'Reinstate carol@example.com' }).click();
+    await row.getByText('Active', { exact: true }).waitFor();
+    expect(await resourcesAs(carol)).toBe(200);
+
+    // Her session, by her email, revoked: the token stops working.
+    await page.getByRole('navigation', { name: 'Access' }).getByRole('link', { name: 'Sessions' }).click();
+    const session = page.getByRole('row').filter({ hasText: 'carol@example.com' });
+    await session.getByRole('button', { name: /^Revoke session / }).click();
+    await session.waitFor({ state: 'detached' });
+    expect(await resourcesAs(carol)).toBe(401);
+
+    await page.getByRole('navigation', { name: 'Access' }).getByRole('link', { name: 'Users' }).click();
+    await row.getByRole('button', { name: 'Remove carol@example.com' }).click();
+    await row.waitFor({ state: 'detached' });
+  });
+
   it('5: an expired session goes back to the login page, and after signing in back where the user was', async () => {
     await page.getByRole('link', { name: 'Resources', exact: true }).click();
     await page.getByRole('row').filter({ hasText: 'wiki.example.com' }).waitFor();

@@ -11,7 +11,7 @@ import { SelectField, TextField } from '../ui/field.js';
 import { EmptyState } from '../ui/empty-state.js';
 import { Loading } from '../ui/loading.js';
 
-/** Members of the organisation and their roles; add one by email. */
+/** Members of the organisation: add one by email; change roles, suspend or reinstate, remove. */
 export function MembersTab() {
   const { orgId = '' } = useParams();
   const api = useApi();
@@ -23,6 +23,10 @@ export function MembersTab() {
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
+  const [editing, setEditing] = useState<string | undefined>(undefined);
+  const [draft, setDraft] = useState<string[]>([]);
+  const [rowBusy, setRowBusy] = useState<string | undefined>(undefined);
+  const [rowError, setRowError] = useState<unknown>(undefined);
 
   const add = async (event: FormEvent) => {
     event.preventDefault();
@@ -39,6 +43,33 @@ export function MembersTab() {
       setBusy(false);
     }
   };
+  /** Changes a member's roles or suspends (reinstates) them; gateways apply it within a second. */
+  const change = async (m: MemberView, body: { roles?: string[]; disabled?: boolean }) => {
+    setRowBusy(m.userId);
+    setRowError(undefined);
+    try {
+      await api.request('PATCH', `${base}/members/${m.userId}`, body);
+      setEditing(undefined);
+      members.reload();
+    } catch (err) {
+      setRowError(err);
+    } finally {
+      setRowBusy(undefined);
+    }
+  };
+  const remove = async (m: MemberView) => {
+    setRowBusy(m.userId);
+    setRowError(undefined);
+    try {
+      await api.request('DELETE', `${base}/members/${m.userId}`);
+      members.reload();
+    } catch (err) {
+      setRowError(err);
+    } finally {
+      setRowBusy(undefined);
+    }
+  };
+  const roleNames = (roles.data?.items ?? []).map((r) => r.name);
   const fields = fieldErrorsOf(error);
   return (
     <>
@@ -80,6 +111,7 @@ export function MembersTab() {
       <ErrorBanner error={members.error} title="Could not load the users" />
       {members.data === undefined && members.error === undefined ? <Loading /> : null}
       {members.data !== undefined && members.data.items.length === 0 ? <EmptyState title="No members" /> : null}
+      <ErrorBanner error={rowError} title="Not changed" />
       {members.data === undefined || members.data.items.length === 0 ? null : (
         <div className="table-wrap">
           <table className="table">
@@ -89,6 +121,10 @@ export function MembersTab() {
                 <th scope="col">Email</th>
                 <th scope="col">Name</th>
                 <th scope="col">Roles</th>
+                <th scope="col">State</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -97,12 +133,81 @@ export function MembersTab() {
                   <td data-label="Email">{m.email}</td>
                   <td data-label="Name">{m.name === '' ? <span className="muted">—</span> : m.name}</td>
                   <td data-label="Roles">
-                    <span>
-                      {m.roles.map((r) => (
-                        <Badge key={r} tone="neutral">
-                          {r}
-                        </Badge>
-                      ))}
+                    {editing === m.userId ? (
+                      <fieldset className="inline-checks">
+                        <legend className="visually-hidden">Roles of {m.email}</legend>
+                        {roleNames.map((r) => (
+                          <label key={r} className="check">
+                            <input
+                              type="checkbox"
+                              checked={draft.includes(r)}
+                              onChange={(e) =>
+                                setDraft((d) => (e.target.checked ? [...d, r] : d.filter((x) => x !== r)))
+                              }
+                            />
+                            {r}
+                          </label>
+                        ))}
+                      </fieldset>
+                    ) : (
+                      <span>
+                        {m.roles.map((r) => (
+                          <Badge key={r} tone="neutral">
+                            {r}
+                          </Badge>
+                        ))}
+                      </span>
+                    )}
+                  </td>
+                  <td data-label="State">
+                    {m.disabled ? <Badge tone="bad">Suspended</Badge> : <Badge tone="ok">Active</Badge>}
+                  </td>
+                  <td data-label="Actions">
+                    <span className="row-actions">
+                      {editing === m.userId ? (
+                        <>
+                          <Button
+                            variant="primary"
+                            busy={rowBusy === m.userId}
+                            onClick={() => void change(m, { roles: draft })}
+                            aria-label={`Save the roles of ${m.email}`}
+                          >
+                            Save
+                          </Button>
+                          <Button variant="ghost" onClick={() => setEditing(undefined)}>
+                            Cancel
+                          </Button>
+                        </>
+                      ) : (
+                        <>
+                          <Button
+                            variant="ghost"
+                            onClick={() => {
+                              setEditing(m.userId);
+                              setDraft(m.roles);
+                            }}
+                            aria-label={`Change the roles of ${m.email}`}
+                          >
+                            Roles…
+                          </Button>
+                          <Button
+                            variant="ghost"
+                            busy={rowBusy === m.userId}
+                            onClick={() => void change(m, { disabled: !m.disabled })}
+                            aria-label={`${m.disabled ? 'Reinstate' : 'Suspend'} ${m.email}`}
+                          >
+                            {m.disabled ? 'Reinstate' : 'Suspend'}
+                          </Button>
+                          <Button
+                            variant="danger"
+                            busy={rowBusy === m.userId}
+                            onClick={() => void remove(m)}
+                            aria-label={`Remove ${m.email}`}
+                          >
+                            Remove
+                          </Button>
+                        </>
+                      )}
                     </span>
                   </td>
                 </tr>

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useParams } from 'react-router';
-import type { Page, SessionView } from '../api/types.js';
+import type { MemberView, Page, SessionView } from '../api/types.js';
 import { formatTime, timeAgo } from '../lib/format.js';
 import { useMe } from '../shell/me.js';
 import { useApi } from '../shell/session.js';
@@ -21,6 +21,9 @@ export function SessionsTab() {
     (signal) => api.get<Page<SessionView>>(`${base}/sessions?active=true&limit=200`, { signal }),
     [base],
   );
+  // Emails for the user ids (without member:read, the ids stay).
+  const members = useLoad((signal) => api.get<Page<MemberView>>(`${base}/members?limit=200`, { signal }), [base]);
+  const emails = new Map((members.data?.items ?? []).map((m) => [m.userId, m.email]));
   const [busy, setBusy] = useState<string | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
 
@@ -61,7 +64,7 @@ export function SessionsTab() {
               <tr key={s.id}>
                 <td data-label="User" className="mono">
                   <span>
-                    {s.userId === me.user.id ? 'you ' : `${s.userId.slice(0, 8)} `}
+                    {s.userId === me.user.id ? 'you ' : `${emails.get(s.userId) ?? s.userId.slice(0, 8)} `}
                     {s.id === me.sessionId ? <Badge tone="ok">This session</Badge> : null}
                   </span>
                 </td>
@@ -72,7 +75,8 @@ export function SessionsTab() {
                 </td>
                 <td data-label="Signed in">
                   <span>
-                    {formatTime(s.createdAt)} {s.mfa ? <Badge tone="ok">2FA</Badge> : null}
+                    {formatTime(s.createdAt)} <span className="muted">with {s.authMethod}</span>{' '}
+                    {s.mfa ? <Badge tone="ok">2FA</Badge> : null}
                   </span>
                 </td>
                 <td data-label="Last active">{timeAgo(s.lastSeenAt)}</td>
