@@ -180,7 +180,9 @@ export function DevicesTab() {
                 {d.tunnelAddress} · last handshake {timeAgo(d.lastHandshakeAt)}
                 {d.siteIds.length === 0
                   ? ''
-                  : ` · reaches ${d.siteIds.map((id) => siteNames.get(id) ?? 'a deleted site').join(', ')}`}
+                  : ` · reaches ${d.siteIds
+                      .map((id) => siteNames.get(id) ?? (sites.data === undefined ? '…' : 'a deleted site'))
+                      .join(', ')}`}
               </span>
               <span className="row-actions">
                 <Button variant="ghost" onClick={() => void show(d)} aria-label={`Config and QR code of ${d.name}`}>
