@@ -542,6 +542,67 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
     }
   });
 
+  it('account: a member names themself, turns on two-step sign-in and signs out another session of theirs', async () => {
+    const dave = await t.newMember(['viewer'], { email: 'dave@example.com' });
+    const other = await t.login(dave.email, 'correct horse battery staple');
+    const daveContext = await browser.newContext({ viewport: SIZES[1], baseURL: t.url });
+    recordCalls(daveContext);
+    try {
+      const p = await daveContext.newPage();
+      p.on('pageerror', (err) => pageErrors.push(err.message));
+      await p.goto('/login');
+      await signIn(p, dave.email, 'correct horse battery staple');
+      await p.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+      await p.getByRole('button', { name: 'Menu' }).click();
+      await p.getByRole('link', { name: 'Your account' }).click();
+      await p.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
+
+      await p.getByLabel('Your name').fill('Dave');
+      await p.getByRole('button', { name: 'Save name' }).click();
+      await p.getByText('Saved.').waitFor();
+      // A short new password: the API's message at the field.
+      await p.getByLabel('Current password').fill('correct horse battery staple');
+      await p.getByLabel('New password').fill('short');
+      await p.getByRole('button', { name: 'Change password' }).click();
+      const passwordError = p
+        .locator('.field-invalid')
+        .filter({ has: p.getByLabel('New password') })
+        .locator('.field-error');
+      expect(await passwordError.textContent()).toContain('at least 12 characters');
+
+      await p.getByRole('button', { name: 'Set up two-step sign-in' }).click();
+      const secret = (await p.getByLabel('Setup key', { exact: true }).textContent()) ?? '';
+      expect(secret).toMatch(/^[A-Z2-7]+=*$/);
+      expect(await p.getByLabel('otpauth link', { exact: true }).textContent()).toMatch(/^otpauth:\/\/totp\//);
+      await p.getByLabel('The code the app shows now').fill('000000');
+      await p.getByRole('button', { name: 'Turn on' }).click();
+      await p.locator('.field-error').getByText('not correct').waitFor();
+      await p.getByLabel('The code the app shows now').fill(totpCode(secret, t.ctx.now()));
+      await p.getByRole('button', { name: 'Turn on' }).click();
+      await p.getByRole('region', { name: 'Two-step sign-in' }).getByText('On', { exact: true }).waitFor();
+      const me = await t.request('GET', '/api/v1/me', { token: other });
+      expect(me.body).toMatchObject({ user: { name: 'Dave', totpEnabled: true } });
+      const withoutCode = await t.request('POST', '/api/v1/auth/login', {
+        body: { email: dave.email, password: 'correct horse battery staple' },
+      });
+      expect(withoutCode.body).toMatchObject({ code: 'ERR_AUTH_TOTP_REQUIRED' });
+
+      // The other session (the token above) is listed and signed out from here.
+      await p.reload();
+      const sessions = p.getByRole('region', { name: 'Where you are signed in' });
+      await sessions.getByText('This session').waitFor();
+      await expect.poll(() => sessions.getByRole('button', { name: /^Sign out session / }).count()).toBe(2);
+      const first = sessions.getByRole('button', { name: /^Sign out session / }).first();
+      await first.click();
+      await expect.poll(() => sessions.getByRole('button', { name: /^Sign out session / }).count()).toBe(1);
+      await sessions.getByRole('button', { name: /^Sign out session / }).click();
+      await expect.poll(() => sessions.getByRole('button', { name: /^Sign out session / }).count()).toBe(0);
+      expect((await t.request('GET', '/api/v1/me', { token: other })).status).toBe(401);
+    } finally {
+      await daveContext.close();
+    }
+  });
+
   it('5: the login page carries a gateway intent through the TOTP step to the access grant', async () => {
     const user = await t.newMember(['viewer']);
     const enrol = await t.request('POST', '/api/v1/me/totp', { token: user.token });
@@ -604,6 +665,7 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
       ['access/sso', 'Access'],
       ['audit', 'Audit log'],
       ['monitor', 'Live monitor'],
+      ['account', 'Your account'],
     ];
     await page.setViewportSize(SIZES[1]);
     try {

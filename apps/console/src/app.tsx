@@ -1,5 +1,6 @@
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import { AccessPage } from './pages/access.js';
+import { AccountPage } from './pages/account.js';
 import { ApiKeysTab } from './pages/access-api-keys.js';
 import { DevicesTab } from './pages/access-devices.js';
 import { MembersTab } from './pages/access-members.js';
@@ -52,6 +53,7 @@ export function App() {
               </Route>
               <Route path="audit" element={<AuditPage />} />
               <Route path="monitor" element={<MonitorPage />} />
+              <Route path="account" element={<AccountPage />} />
               <Route path="*" element={<NotFoundPage />} />
             </Route>
             <Route path="*" element={<NotFoundPage />} />

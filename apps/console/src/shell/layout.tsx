@@ -68,9 +68,9 @@ export function OrgLayout() {
           </select>
         </div>
         <div className="user">
-          <span className="user-email" title={me.user.email}>
+          <Link className="user-email" to={`/orgs/${orgId}/account`} title={`Your account: ${me.user.email}`}>
             {me.user.email}
-          </span>
+          </Link>
           <Button variant="ghost" onClick={signOut} busy={signingOut}>
             Sign out
           </Button>
@@ -94,9 +94,14 @@ export function OrgLayout() {
               </li>
             ))}
           </ul>
-          <p className="nav-extra">
-            <Link to="/orgs/new">New organisation</Link>
-          </p>
+          <ul className="nav-extra">
+            <li>
+              <NavLink to={`/orgs/${orgId}/account`}>Your account</NavLink>
+            </li>
+            <li>
+              <Link to="/orgs/new">New organisation</Link>
+            </li>
+          </ul>
         </nav>
         <main id="main" className="main" tabIndex={-1}>
           {membership === undefined ? (
