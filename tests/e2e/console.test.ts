@@ -674,6 +674,12 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
         await page.getByRole('heading', { level: 1, name: heading, exact: true }).waitFor();
         await expect.poll(() => page.locator('.loading').count(), path).toBe(0);
         expect(await page.getByRole('alert').count(), path).toBe(0);
+        // Every control has a name: a <label>, aria-label(ledby), or a button's own text.
+        const unnamed = await page.evaluate(`[...document.querySelectorAll('input, select, textarea, button')]
+          .filter((el) => el.type !== 'hidden' && el.labels?.length === 0 && !el.getAttribute('aria-label')
+            && !el.getAttribute('aria-labelledby') && !(el.tagName === 'BUTTON' && el.textContent.trim() !== ''))
+          .map((el) => el.outerHTML.slice(0, 120))`);
+        expect(unnamed, path).toEqual([]);
         const overflow = await page.evaluate(
           'document.documentElement.scrollWidth - document.documentElement.clientWidth',
         );
@@ -684,6 +690,48 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
       }
     } finally {
       await page.setViewportSize(SIZES[0]);
+    }
+  });
+
+  it('7: works with the keyboard alone: sign in, skip to the content, reach a page, search', async () => {
+    const keyboardContext = await browser.newContext({ viewport: SIZES[0], baseURL: t.url });
+    recordCalls(keyboardContext);
+    try {
+      const p = await keyboardContext.newPage();
+      p.on('pageerror', (err) => pageErrors.push(err.message));
+      await p.goto('/login');
+      await p.getByLabel('Email').waitFor();
+      // The email field has the focus on arrival.
+      await p.keyboard.type(t.owner.email);
+      await p.keyboard.press('Tab');
+      await p.keyboard.type(t.owner.password);
+      await p.keyboard.press('Enter');
+      await p.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+      const focused = () => p.evaluate('document.activeElement?.id || document.activeElement?.textContent?.trim()');
+      await p.keyboard.press('Tab');
+      expect(await focused()).toBe('Skip to content');
+      await p.keyboard.press('Enter');
+      await expect.poll(focused).toBe('main');
+      // Back to the top, then Tab to the "Resources" link of the navigation.
+      await p.evaluate('document.body.focus()');
+      for (let i = 0; i < 20 && (await focused()) !== 'Resources'; i++) await p.keyboard.press('Tab');
+      expect(await focused()).toBe('Resources');
+      await p.keyboard.press('Enter');
+      await p.getByRole('heading', { level: 1, name: 'Resources' }).waitFor();
+      for (
+        let i = 0;
+        i < 20 &&
+        !(await p.getByLabel('Search by name or host').evaluate((el) => el === el.ownerDocument.activeElement));
+        i++
+      ) {
+        await p.keyboard.press('Tab');
+      }
+      await p.keyboard.type('wiki');
+      await p.waitForURL('**/resources?q=wiki');
+      await expect.poll(() => p.getByRole('row').filter({ hasText: 'monitored' }).count()).toBe(0);
+      await p.getByRole('row').filter({ hasText: 'wiki.example.com' }).waitFor();
+    } finally {
+      await keyboardContext.close();
     }
   });
 
