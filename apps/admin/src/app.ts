@@ -13,6 +13,7 @@ import { apiKeyRoutes } from './modules/api-keys/routes.js';
 import { agentRoutes } from './modules/gateways/agent-routes.js';
 import { gatewayRoutes } from './modules/gateways/routes.js';
 import { certificateRoutes } from './modules/certificates/routes.js';
+import { deviceCaRoutes } from './modules/device-cas/routes.js';
 import { dnsProviderRoutes } from './modules/dns-providers/routes.js';
 import { identityProviderRoutes } from './modules/identity-providers/routes.js';
 import { memberRoutes } from './modules/members/routes.js';
@@ -103,6 +104,7 @@ export function buildApp(ctx: AdminContext, options: BuildAppOptions = {}): Fast
   void app.register(authRoutes(ctx));
   void app.register(accessRoutes(ctx));
   void app.register(identityProviderRoutes(ctx));
+  void app.register(deviceCaRoutes(ctx));
   void app.register(orgRoutes(ctx));
   void app.register(resourceRoutes(ctx));
   void app.register(policyRoutes(ctx));

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { JsonSchema } from './openapi-operations.js';
+import { selfSignedCaPem } from './self-signed-ca.js';
 
 /** What a sample may draw on. */
 export interface SampleContext {
@@ -137,6 +138,7 @@ function stringCandidates(name: string, schema: JsonSchema, ctx: SampleContext):
   };
   const fromFormat = typeof schema.format === 'string' ? (byFormat[schema.format] ?? []) : [];
   const byName: string[] = [];
+  if (lower === 'certificatepem') byName.push(selfSignedCaPem(`Sample ${salt}`));
   if (lower.endsWith('id') && ctx.ids[name] !== undefined) byName.push(ctx.ids[name]);
   if (lower.includes('email')) byName.push(`user-${salt}@example.com`);
   if (lower.includes('host') || lower.includes('domain') || lower === 'sni') byName.push(`${salt}.example.com`);
@@ -332,8 +334,11 @@ export function sampleValue(name: string, schema: JsonSchema, ctx: SampleContext
     case 'object': {
       const shape = objectShape(own, ctx.resolve);
       const value: Record<string, unknown> = {};
+      // Without required fields, the first one: a body of only optional fields usually needs at least one.
+      const first = shape.required.length === 0 ? Object.keys(shape.properties)[0] : undefined;
       for (const [field, fieldSchema] of Object.entries(shape.properties)) {
-        const wanted = shape.required.includes(field) || (ctx.overrides !== undefined && field in ctx.overrides);
+        const wanted =
+          shape.required.includes(field) || field === first || (ctx.overrides !== undefined && field in ctx.overrides);
         if (wanted || withOptional) value[field] = sampleValue(field, fieldSchema, ctx, withOptional);
       }
       return value;

@@ -40,6 +40,7 @@ const access: SnapshotAccess = {
   policies: {
     [OFFICE_POLICY]: { rules: [{ id: 'office', effect: 'allow', when: { sourceCidrs: ['198.51.100.0/24'] } }] },
   },
+  deviceCas: [],
 };
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');

@@ -233,38 +233,45 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ? redirectToHttps(() => boundHttpsPort)
     : createHttpProxy({ snapshot: getSnapshot, proto: 'http', rateLimiter, metrics, accessLog, reportAccess, blocker });
   const managedTls = options.managedTls;
+  managedTls?.setClientAuth(snapshot.clientCaHosts, snapshot.clientCa);
   const http = instrument(
     createServer(serverOptions, managedTls ? answerAcmeChallenges(managedTls, httpHandler) : httpHandler),
     'http',
     'http',
   );
+  // Two HTTPS servers behind one managed listener: node asks for client certificates per server, not per SNI
+  // context, so connections for hosts with `clientCertificate` routes go to the one that asks.
+  const managedHttpsServer = (tls: ManagedTls, clientAuth: boolean) =>
+    instrument(
+      createHttpsServer(
+        {
+          ...serverOptions,
+          minVersion: 'TLSv1.2',
+          ...(clientAuth ? { requestCert: true, rejectUnauthorized: false } : {}),
+          SNICallback: (name, callback) => {
+            const context = clientAuth ? tls.selectWithClientAuth(name) : tls.select(name);
+            if (context) callback(null, context);
+            else callback(new Error(`no certificate for ${name}`));
+          },
+        },
+        createHttpProxy({
+          snapshot: getSnapshot,
+          proto: 'https',
+          rateLimiter,
+          metrics,
+          accessLog,
+          reportAccess,
+          blocker,
+        }),
+      ),
+      'https',
+      'https',
+    );
   const managedHttps =
     managedTls && config.gateway.httpsListen && !httpsAddress
       ? createManagedHttpsListener(
-          instrument(
-            createHttpsServer(
-              {
-                ...serverOptions,
-                minVersion: 'TLSv1.2',
-                SNICallback: (name, callback) => {
-                  const context = managedTls.select(name);
-                  if (context) callback(null, context);
-                  else callback(new Error(`no certificate for ${name}`));
-                },
-              },
-              createHttpProxy({
-                snapshot: getSnapshot,
-                proto: 'https',
-                rateLimiter,
-                metrics,
-                accessLog,
-                reportAccess,
-                blocker,
-              }),
-            ),
-            'https',
-            'https',
-          ),
+          managedHttpsServer(managedTls, false),
+          managedHttpsServer(managedTls, true),
           managedTls,
         )
       : undefined;
@@ -395,6 +402,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         const previous = snapshot;
         activateSnapshot(next);
         snapshot = next;
+        managedTls?.setClientAuth(next.clientCaHosts, next.clientCa);
         retireSnapshot(previous);
         published(next);
         metrics.configReloads.inc({ result: 'success' });

@@ -57,6 +57,8 @@ export interface Snapshot {
   readonly signer: AssertionSigner;
   /** PEM of every mTLS route's CAs, for the HTTPS listener's trust store; empty when no route uses mTLS. */
   readonly clientCa: readonly string[];
+  /** Hosts of the routes that ask for a client certificate. */
+  readonly clientCaHosts: ReadonlySet<string>;
 }
 
 /** What compiling needs from the running gateway. */
@@ -144,6 +146,7 @@ export function compileSnapshot(source: GatewayFileConfig, version: number, deps
     source,
     signer: createAssertionSigner({ issuer: source.identity.issuer, key: signingKey }),
     clientCa: [...new Set(routes.flatMap((r) => r.access.clientCa?.pem ?? []))],
+    clientCaHosts: new Set(routes.filter((r) => r.access.clientCa !== undefined).map((r) => r.config.match.host)),
   };
 }
 

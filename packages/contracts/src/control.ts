@@ -123,6 +123,11 @@ export const snapshotAccess = z
     policies: z
       .record(id, z.object({ rules: z.array(z.unknown()) }))
       .describe('Rules of the policies that routes name, by id.'),
+    deviceCas: z
+      .array(pem('CERTIFICATE', 'A CA certificate.'))
+      .max(100)
+      .default([])
+      .describe("CAs of the org's device certificates, trusted for routes with `clientCertificate`."),
   })
   .describe('Sign-in material and policies of an org, for its gateways.');
 /** The parsed access part of a snapshot. */

@@ -204,6 +204,10 @@ export const managedAccessSchema = z
   .strictObject({
     policy: z.string().min(1).max(64).nullable().describe('Id of the policy in the snapshot; null: any member.'),
     public: z.boolean().default(false).describe('Anyone may use the route unless a deny rule matches.'),
+    clientCertificate: z
+      .enum(['optional', 'required'])
+      .optional()
+      .describe("Ask for a device certificate issued by one of the org's device CAs (HTTPS only)."),
   })
   .describe("Set by the admin: the org's sign-in and the resource's policy (not for hand-written files).");
 

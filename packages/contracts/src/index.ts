@@ -207,6 +207,7 @@ export {
   ssoStartQuery,
   type IdentityProviderView,
 } from './api/identity-providers.js';
+export { createDeviceCaRequest, deviceCaParams, deviceCaView, type DeviceCaView } from './api/device-cas.js';
 export {
   accessGrantRequest,
   accessGrantResponse,

@@ -20,6 +20,7 @@ export {
   authFailures,
   certificates,
   configVersions,
+  deviceCas,
   devices,
   dnsProviders,
   gateways,

@@ -485,6 +485,29 @@ export const identityProviders = pgTable(
 );
 
 /**
+ * Certificate authorities an org's device (client) certificates chain to: resources that ask for a client
+ * certificate trust these, and policies name them by fingerprint (`device.caFingerprints`). Public certificates only.
+ */
+export const deviceCas = pgTable(
+  'device_cas',
+  {
+    id: uuid('id').primaryKey(),
+    orgId: orgId(),
+    name: text('name').notNull(),
+    certificatePem: text('certificate_pem').notNull(),
+    /** SHA-256 of the DER certificate, 64 lowercase hex digits. */
+    fingerprint: text('fingerprint').notNull(),
+    notAfter: timestamp('not_after', { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('device_cas_org_fingerprint_idx').on(t.orgId, t.fingerprint),
+    uniqueIndex('device_cas_org_name_idx').on(t.orgId, t.name),
+    index('device_cas_org_id_idx').on(t.orgId, t.id),
+  ],
+);
+
+/**
  * Per-org keys of the gateway access flow, sealed under the master key: the intent key (32 bytes, encrypts the
  * redirect intents a gateway hands to the login page) and the assertion key (Ed25519 PKCS#8, signs the
  * `X-Rustronaut-Assertion` of every gateway of the org, so their JWKS agree). Made on first use.

@@ -1,5 +1,5 @@
 import type { SnapshotAccess } from '@rustronaut/contracts';
-import { apiKeys, memberships, policies, sessions, users } from '@rustronaut/db';
+import { apiKeys, deviceCas, memberships, policies, sessions, users } from '@rustronaut/db';
 import { and, eq, gt, isNotNull, isNull, or, sql } from 'drizzle-orm';
 import { ISSUER } from '../auth/signing-keys.js';
 import type { AdminContext } from '../context.js';
@@ -9,7 +9,7 @@ import { orgAccessKeysOf } from './access-keys.js';
 /**
  * The access part of an org's snapshot: its members with their
  * current roles, the sessions revoked recently enough that a gateway token of theirs may still be unexpired,
- * its usable API keys (hashes only), its policies, the admin's public keys and the org's access keys.
+ * its usable API keys (hashes only), its policies, its device CAs, the admin's public keys and the org's access keys.
  */
 export async function snapshotAccessOf(ctx: AdminContext, orgId: string, adminUrl: string): Promise<SnapshotAccess> {
   const { db } = ctx;
@@ -54,6 +54,11 @@ export async function snapshotAccessOf(ctx: AdminContext, orgId: string, adminUr
     .select({ id: policies.id, rules: policies.rules })
     .from(policies)
     .where(eq(policies.orgId, orgId));
+  const cas = await db
+    .select({ pem: deviceCas.certificatePem })
+    .from(deviceCas)
+    .where(eq(deviceCas.orgId, orgId))
+    .orderBy(deviceCas.id);
   const { intentKey, assertionKeyPem } = await orgAccessKeysOf(ctx, orgId);
   return {
     issuer: ISSUER,
@@ -70,5 +75,6 @@ export async function snapshotAccessOf(ctx: AdminContext, orgId: string, adminUr
       expiresAt: k.expiresAt?.toISOString() ?? null,
     })),
     policies: Object.fromEntries(rules.map((p) => [p.id, { rules: p.rules }])),
+    deviceCas: cas.map((ca) => ca.pem),
   };
 }

@@ -98,7 +98,8 @@ export function snapshotConfig(
   for (const r of rows) {
     const skip = (reason: string) => onSkip({ id: r.id, name: r.name, reason });
     const isPublic = r.options['public'] === true;
-    const open = isPublic && r.policyId === null;
+    const clientCertificate = r.options['clientCertificate'] as 'optional' | 'required' | undefined;
+    const open = isPublic && r.policyId === null && clientCertificate === undefined;
     if (r.kind === 'http') {
       const options = r.options;
       const route = httpRouteSchema.safeParse({
@@ -106,7 +107,7 @@ export function snapshotConfig(
         name: r.id,
         match: { host: r.host, pathPrefix: r.pathPrefix },
         upstreams: r.targets,
-        access: open ? 'public' : { managed: { policy: r.policyId, public: isPublic } },
+        access: open ? 'public' : { managed: { policy: r.policyId, public: isPublic, clientCertificate } },
       });
       if (route.success) routes.push(route.data);
       else skip(describe(route.error));

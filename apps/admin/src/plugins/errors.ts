@@ -45,6 +45,8 @@ const CONSTRAINT_MESSAGES: Record<string, string> = {
   resources_route_idx: 'another resource already publishes this host and path (or port)',
   gateways_org_name_idx: 'a gateway with this name exists in this organisation',
   memberships_org_id_user_id_pk: 'this user is already a member',
+  device_cas_org_fingerprint_idx: 'this CA certificate is already trusted in this organisation',
+  device_cas_org_name_idx: 'a device CA with this name exists in this organisation',
 };
 
 /**

@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
+import type { DeviceContext } from '@rustronaut/policy';
 import { createIdentity, type Identity } from './identity.js';
 
 /** The CA certificates a route's client certificates must chain to. */
@@ -27,16 +28,24 @@ export function loadClientCa(file: string, field: string): ClientCaSet {
   }
   const pem = text.match(PEM_CERTIFICATE) ?? [];
   if (pem.length === 0) throw new TypeError(`${field}: "${file}" holds no PEM certificate`);
+  return clientCaOf(pem, `${field}: "${file}"`);
+}
+
+/**
+ * The CA set of PEM certificates (none: a set nothing chains to); throws a TypeError starting with `where` when
+ * one cannot be parsed or is not a CA.
+ */
+export function clientCaOf(pem: readonly string[], where: string): ClientCaSet {
   const certificates = pem.map((p) => {
     let cert: X509Certificate;
     try {
       cert = new X509Certificate(p);
     } catch (err) {
-      throw new TypeError(`${field}: "${file}" has a certificate that cannot be parsed: ${(err as Error).message}`, {
+      throw new TypeError(`${where} has a certificate that cannot be parsed: ${(err as Error).message}`, {
         cause: err,
       });
     }
-    if (!cert.ca) throw new TypeError(`${field}: "${cert.subject.replaceAll('\n', ', ')}" is not a CA certificate`);
+    if (!cert.ca) throw new TypeError(`${where}: "${cert.subject.replaceAll('\n', ', ')}" is not a CA certificate`);
     return cert;
   });
   return { pem, fingerprints: new Set(certificates.map((c) => c.fingerprint256)), certificates };
@@ -47,7 +56,8 @@ export type CertificateRefusal = 'plain-http' | 'absent' | 'untrusted';
 
 /** The outcome of checking a connection's client certificate against a route's CAs. */
 export type CertificateOutcome =
-  { readonly ok: true; readonly identity: Identity } | { readonly ok: false; readonly reason: CertificateRefusal };
+  | { readonly ok: true; readonly identity: Identity; readonly device: DeviceContext }
+  | { readonly ok: false; readonly reason: CertificateRefusal };
 
 interface Peer {
   /** OpenSSL verified the chain against the listener's trust store (validity dates and CA flags included). */
@@ -55,12 +65,16 @@ interface Peer {
   readonly chain: readonly { fingerprint256: string; x509: X509Certificate }[];
   readonly notAfter: number;
   readonly identity: Identity | undefined;
-  /** Per CA set: whether the chain ends at one of its CAs. */
-  readonly anchored: Map<ClientCaSet, boolean>;
+  /** Fingerprint of the leaf, the certificates sent above it, and the SANs of the leaf. */
+  readonly device: DeviceContext;
+  /** Per CA set: what policies see of the certificate when the chain ends at one of its CAs, else null. */
+  readonly anchored: Map<ClientCaSet, DeviceContext | null>;
 }
 
 // The peer certificate is read once per TLS connection; keep-alive requests reuse it.
 const peers = new WeakMap<Socket, Peer | null>();
+
+const hexOf = (fingerprint256: string) => fingerprint256.replaceAll(':', '').toLowerCase();
 
 function readPeer(socket: TLSSocket): Peer | null {
   // An empty object when the client sent no certificate.
@@ -78,9 +92,14 @@ function readPeer(socket: TLSSocket): Peer | null {
     .split('\n')
     .find((part) => part.startsWith('CN='))
     ?.slice(3);
-  const thumbprint = Buffer.from(first.fingerprint256.replaceAll(':', ''), 'hex').toString('base64url');
+  const thumbprint = Buffer.from(hexOf(first.fingerprint256), 'hex').toString('base64url');
   return {
     authorized: socket.authorized,
+    device: {
+      fingerprint: hexOf(first.fingerprint256),
+      chainFingerprints: chain.slice(1).map((c) => hexOf(c.fingerprint256)),
+      sans: first.x509.subjectAltName?.split(', ') ?? [],
+    },
     chain,
     notAfter: Date.parse(first.x509.validTo),
     identity: createIdentity({
@@ -94,17 +113,27 @@ function readPeer(socket: TLSSocket): Peer | null {
   };
 }
 
-function isAnchored(peer: Peer, cas: ClientCaSet): boolean {
-  let anchored = peer.anchored.get(cas);
-  if (anchored === undefined) {
-    anchored = peer.chain.some(
-      (c) =>
-        cas.fingerprints.has(c.fingerprint256) ||
-        cas.certificates.some((ca) => c.x509.checkIssued(ca) && c.x509.verify(ca.publicKey)),
-    );
-    peer.anchored.set(cas, anchored);
+/**
+ * The device as policies see it when the peer's chain ends at a CA of `cas` (the CA itself is in its chain
+ * fingerprints, also when the client sent only its leaf), else null.
+ */
+function anchoredDevice(peer: Peer, cas: ClientCaSet): DeviceContext | null {
+  let device = peer.anchored.get(cas);
+  if (device === undefined) {
+    const anchor =
+      peer.chain.find((c) => cas.fingerprints.has(c.fingerprint256))?.fingerprint256 ??
+      cas.certificates.find((ca) => peer.chain.some((c) => c.x509.checkIssued(ca) && c.x509.verify(ca.publicKey)))
+        ?.fingerprint256;
+    device =
+      anchor === undefined
+        ? null
+        : {
+            ...peer.device,
+            chainFingerprints: [...new Set([...peer.device.chainFingerprints, hexOf(anchor)])],
+          };
+    peer.anchored.set(cas, device);
   }
-  return anchored;
+  return device;
 }
 
 /**
@@ -121,8 +150,7 @@ export function checkClientCertificate(socket: Socket, cas: ClientCaSet): Certif
     peers.set(socket, peer);
   }
   if (peer === null) return { ok: false, reason: 'absent' };
-  if (!peer.authorized || Date.now() > peer.notAfter || !isAnchored(peer, cas) || peer.identity === undefined) {
-    return { ok: false, reason: 'untrusted' };
-  }
-  return { ok: true, identity: peer.identity };
+  const device = peer.authorized && Date.now() <= peer.notAfter ? anchoredDevice(peer, cas) : null;
+  if (device === null || peer.identity === undefined) return { ok: false, reason: 'untrusted' };
+  return { ok: true, identity: peer.identity, device };
 }

@@ -45,6 +45,7 @@ const access = (overrides: Partial<SnapshotAccess> = {}): SnapshotAccess => ({
     },
   ],
   policies: {},
+  deviceCas: [],
   ...overrides,
 });
 

@@ -1,7 +1,10 @@
 import type { AccessRedeemResponse, ManagedAccessConfig } from '@rustronaut/contracts';
 import { errors } from '@rustronaut/errors';
 import type { IncomingMessage } from 'node:http';
+import type { DeviceContext } from '@rustronaut/policy';
 import { bearerChallenge } from './bearer-token.js';
+import { certificateRefused } from './certificate-refusal.js';
+import { checkClientCertificate } from './client-certificate.js';
 import type { OrgAccess } from './org-access.js';
 import type { AccessDecision, AccessRequest, AccessVerdict, RouteAccess } from './access-decision.js';
 
@@ -64,12 +67,23 @@ export function compileManagedAccess(
     };
   };
 
+  const clientCa = config.clientCertificate === undefined ? undefined : org.deviceCas;
+
   return {
     isPublic: false,
     identityHeaders,
-    clientCa: undefined,
+    clientCa,
     prefetch: () => undefined,
     check(req, request) {
+      let device: DeviceContext | undefined;
+      if (clientCa !== undefined) {
+        const outcome = checkClientCertificate(req.socket, clientCa);
+        if (outcome.ok) device = outcome.device;
+        // A certificate that was sent must verify even when it is optional; only its absence may pass.
+        else if (config.clientCertificate === 'required' || outcome.reason === 'untrusted') {
+          return certificateRefused(outcome.reason, verdict(false, `client_certificate_${outcome.reason}`));
+        }
+      }
       const auth = org.authenticate(req, request.origin, request.https);
       const time = new Date();
       if (auth.kind === 'ok') {
@@ -81,6 +95,7 @@ export function compileManagedAccess(
           method: req.method ?? '',
           path: request.path,
           time,
+          device,
         });
         const v = verdict(d.allowed, d.reason, d.ruleId, auth.user.id, auth.authMethod);
         if (d.allowed) return { ok: true, identity: auth.identity, verdict: v };
@@ -93,7 +108,13 @@ export function compileManagedAccess(
         };
       }
       // Anonymous, or credentials that did not verify: `public` and `bypass` paths still let it through.
-      const d = policy.evaluate({ sourceIp: request.client, method: req.method ?? '', path: request.path, time });
+      const d = policy.evaluate({
+        sourceIp: request.client,
+        method: req.method ?? '',
+        path: request.path,
+        time,
+        device,
+      });
       if (d.allowed) return { ok: true, identity: undefined, verdict: verdict(true, d.reason, d.ruleId) };
       if (d.reason === 'denied_by_rule') {
         return {

@@ -16,6 +16,7 @@ import {
 } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { bearerTokenOf } from './bearer-token.js';
+import { clientCaOf, type ClientCaSet } from './client-certificate.js';
 import { createIdentity, type Identity } from './identity.js';
 import { createSessionTokenVerifier, ed25519Keys } from './session-token.js';
 
@@ -48,6 +49,8 @@ export interface OrgAccess {
   policyOf(config: ManagedAccessConfig): CompiledPolicy;
   /** An opaque, encrypted redirect intent for the login page. */
   intent(resourceId: string, origin: string, path: string): string;
+  /** The CAs of the org's device certificates (possibly none), for routes that ask for one. */
+  readonly deviceCas: ClientCaSet;
 }
 
 /** Redirect intents are good this long: time enough to sign in, with a second factor. */
@@ -155,6 +158,7 @@ export function compileOrgAccess(
   return {
     loginUrl: access.loginUrl,
     assertionKey: createPrivateKey(access.assertionKey),
+    deviceCas: clientCaOf(access.deviceCas, 'snapshot access.deviceCas'),
     cookieName: (https) => (https ? '__Host-rs_session' : 'rs_session'),
     authenticate(req, origin, https) {
       const header = req.headers.authorization;

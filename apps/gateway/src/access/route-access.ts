@@ -1,7 +1,8 @@
 import type { RouteAccessConfig } from '@rustronaut/contracts';
 import { errors } from '@rustronaut/errors';
 import { bearerChallenge, bearerTokenOf } from './bearer-token.js';
-import { checkClientCertificate, loadClientCa, type CertificateRefusal } from './client-certificate.js';
+import { certificateRefused } from './certificate-refusal.js';
+import { checkClientCertificate, loadClientCa } from './client-certificate.js';
 import { createIdentity, type Identity } from './identity.js';
 import { createJwtVerifier, type JwtOutcome, type JwtVerifier } from './jwt-verifier.js';
 import { createFileKeySource, type KeySource } from './key-source.js';
@@ -37,18 +38,6 @@ const invalidToken = (detail: string): AccessDecision => ({
   def: errors.gatewayUnauthenticated,
   detail,
   headers: { 'www-authenticate': bearerChallenge(detail) },
-});
-
-const CERTIFICATE_DETAIL: Readonly<Record<CertificateRefusal, string>> = {
-  'plain-http': 'this route needs HTTPS with a client certificate',
-  absent: 'this route needs a client certificate',
-  untrusted: 'the client certificate is not accepted for this route',
-};
-const certificateRefused = (reason: CertificateRefusal): AccessDecision => ({
-  ok: false,
-  def: errors.gatewayForbidden,
-  detail: CERTIFICATE_DETAIL[reason],
-  headers: undefined,
 });
 
 // The combined identity of a token and a certificate, kept so a connection's requests do not rebuild it.

@@ -18,10 +18,15 @@ export interface ManagedHttpsListener {
 /**
  * Accepts TLS connections for `https` and reads each ClientHello first: a TLS-ALPN-01 validation handshake (the
  * client offers only `acme-tls/1`, RFC 8737 section 3) for a host with a pending challenge is answered with the
- * challenge's certificate and closed, since node picks the certificate (SNICallback) before it sees ALPN. Every
- * other connection goes to `https` untouched, bytes read so far included.
+ * challenge's certificate and closed, since node picks the certificate (SNICallback) before it sees ALPN. A
+ * connection for a host whose route asks for a client certificate goes to `clientAuth` (a server that requests
+ * one: node decides that per server, not per SNI context), every other one to `https`, bytes read so far included.
  */
-export function createManagedHttpsListener(https: HttpsServer, tls: ManagedTls): ManagedHttpsListener {
+export function createManagedHttpsListener(
+  https: HttpsServer,
+  clientAuth: HttpsServer,
+  tls: ManagedTls,
+): ManagedHttpsListener {
   const server = createNetServer((socket: Socket) => {
     let buf: Buffer = Buffer.alloc(0);
     const timer = setTimeout(() => socket.destroy(), HELLO_DEADLINE_MS);
@@ -47,7 +52,10 @@ export function createManagedHttpsListener(https: HttpsServer, tls: ManagedTls):
         validation.on('error', () => validation.destroy());
         return;
       }
-      https.emit('connection', socket);
+      (hello.status === 'ok' && tls.wantsClientCertificate(hello.serverName) ? clientAuth : https).emit(
+        'connection',
+        socket,
+      );
     };
     const onError = () => {
       clearTimeout(timer);
@@ -63,14 +71,15 @@ export function createManagedHttpsListener(https: HttpsServer, tls: ManagedTls):
           resolve();
           return;
         }
-        const cut = setTimeout(() => https.closeAllConnections(), graceMs);
-        const sweep = setInterval(() => https.closeIdleConnections(), 50);
+        const servers = [https, clientAuth];
+        const cut = setTimeout(() => servers.forEach((s) => s.closeAllConnections()), graceMs);
+        const sweep = setInterval(() => servers.forEach((s) => s.closeIdleConnections()), 50);
         server.close(() => {
           clearTimeout(cut);
           clearInterval(sweep);
           resolve();
         });
-        https.closeIdleConnections();
+        servers.forEach((s) => s.closeIdleConnections());
       }),
   };
 }

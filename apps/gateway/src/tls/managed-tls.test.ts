@@ -129,7 +129,8 @@ describe('managed TLS (certificates and ACME challenges from the admin)', () => 
       },
       (_req, res) => res.end('proxied'),
     );
-    const listener = createManagedHttpsListener(https, tls);
+    // No host asks for a client certificate here: the second server gets no connection.
+    const listener = createManagedHttpsListener(https, https, tls);
     let port = 0;
     let served: Awaited<ReturnType<typeof cert>>;
     let validation: Awaited<ReturnType<typeof cert>>;

@@ -22,6 +22,15 @@ export interface ManagedTls {
   httpChallenge(host: string, token: string): string | undefined;
   /** Whether any certificate is loaded (an HTTPS listener without any can only fail handshakes). */
   readonly size: number;
+  /**
+   * The hosts whose routes ask for a client certificate (exact names, or `*.parent`), and the CAs it must chain
+   * to; replaced with each snapshot.
+   */
+  setClientAuth(hosts: ReadonlySet<string>, ca: readonly string[]): void;
+  /** Whether connections for this server name are asked for a client certificate. */
+  wantsClientCertificate(serverName: string | undefined): boolean;
+  /** Like `select`, with the client-certificate CAs in the context's trust store. */
+  selectWithClientAuth(serverName: string | undefined): SecureContext | undefined;
 }
 
 const PREFERENCE = { upload: 0, acme: 1, builtin: 2 } as const;
@@ -29,6 +38,7 @@ const PREFERENCE = { upload: 0, acme: 1, builtin: 2 } as const;
 interface Served {
   readonly rank: number;
   readonly entry: CertificateEntry;
+  readonly pem: { readonly certPem: string; readonly keyPem: string };
 }
 
 /**
@@ -41,10 +51,25 @@ export function createManagedTls(logger: Logger, now: () => number = Date.now): 
   let alpn = new Map<string, SecureContext>();
   let http = new Map<string, { host: string; keyAuthorization: string }>();
   let size = 0;
+  let clientAuthHosts: ReadonlySet<string> = new Set();
+  let clientAuthCa: readonly string[] = [];
+  // Contexts with the client CAs, made on first use and dropped with every change.
+  let withClientAuth = new WeakMap<Served, SecureContext>();
 
   const live = (list: Served[] | undefined) => {
     const at = now();
     return list?.find((s) => s.entry.notAfter.getTime() > at);
+  };
+  /** The served certificate of a name: see `select`. */
+  const served = (serverName: string | undefined) => {
+    if (serverName === undefined) return undefined;
+    const name = serverName.toLowerCase();
+    const dot = name.indexOf('.');
+    const byName = live(exact.get(name));
+    const byWildcard = dot > 0 ? live(wildcard.get(name.slice(dot + 1))) : undefined;
+    // A wildcard of a better source wins over the exact name (an ACME `*.example.com` over the built-in CA's
+    // `app.example.com`); at the same rank the exact name does.
+    return byWildcard !== undefined && (byName === undefined || byWildcard.rank < byName.rank) ? byWildcard : byName;
   };
 
   return {
@@ -68,7 +93,7 @@ export function createManagedTls(logger: Logger, now: () => number = Date.now): 
           const map = host.startsWith('*.') ? nextWildcard : nextExact;
           const key = host.startsWith('*.') ? host.slice(2) : host;
           const list = map.get(key) ?? [];
-          list.push({ rank: PREFERENCE[cert.source], entry });
+          list.push({ rank: PREFERENCE[cert.source], entry, pem: { certPem: cert.certPem, keyPem: cert.keyPem } });
           list.sort((a, b) => a.rank - b.rank || b.entry.notAfter.getTime() - a.entry.notAfter.getTime());
           map.set(key, list);
         }
@@ -91,18 +116,36 @@ export function createManagedTls(logger: Logger, now: () => number = Date.now): 
       alpn = nextAlpn;
       http = nextHttp;
       size = loaded;
+      withClientAuth = new WeakMap();
     },
     select(serverName) {
-      if (serverName === undefined) return undefined;
+      return served(serverName)?.entry.context;
+    },
+    setClientAuth(hosts, ca) {
+      clientAuthHosts = hosts;
+      clientAuthCa = ca;
+      withClientAuth = new WeakMap();
+    },
+    wantsClientCertificate(serverName) {
+      if (serverName === undefined || clientAuthHosts.size === 0) return false;
       const name = serverName.toLowerCase();
       const dot = name.indexOf('.');
-      const byName = live(exact.get(name));
-      const byWildcard = dot > 0 ? live(wildcard.get(name.slice(dot + 1))) : undefined;
-      // A wildcard of a better source wins over the exact name (an ACME `*.example.com` over the built-in CA's
-      // `app.example.com`); at the same rank the exact name does.
-      const best =
-        byWildcard !== undefined && (byName === undefined || byWildcard.rank < byName.rank) ? byWildcard : byName;
-      return best?.entry.context;
+      return clientAuthHosts.has(name) || (dot > 0 && clientAuthHosts.has(`*${name.slice(dot)}`));
+    },
+    selectWithClientAuth(serverName) {
+      const found = served(serverName);
+      if (found === undefined) return undefined;
+      let context = withClientAuth.get(found);
+      if (context === undefined) {
+        context = createSecureContext({
+          cert: found.pem.certPem,
+          key: found.pem.keyPem,
+          ca: [...clientAuthCa],
+          minVersion: 'TLSv1.2',
+        });
+        withClientAuth.set(found, context);
+      }
+      return context;
     },
     alpnChallenge(serverName) {
       return serverName === undefined ? undefined : alpn.get(serverName.toLowerCase());

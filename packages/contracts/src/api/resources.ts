@@ -162,6 +162,12 @@ export const httpResourceOptionsSchema = z
     cors: corsSchema.optional(),
     allowEncodedSlash: z.boolean().optional().describe('Pass `%2F` and `%5C` in paths instead of answering 400.'),
     preserveHost: z.boolean().optional().describe('Send the client Host header upstream instead of the target host.'),
+    clientCertificate: z
+      .enum(['optional', 'required'])
+      .optional()
+      .describe(
+        "Ask HTTPS clients for a device certificate issued by one of the org's device CAs: `required` refuses requests without one (403), `optional` lets policies use it when sent (`device` criterion). A sent certificate must always verify.",
+      ),
     acme: z
       .boolean()
       .optional()
