@@ -315,9 +315,17 @@ export const accessEvent = z.strictObject({
   host: z.string().max(253),
   path: z.string().max(2048),
   status: z.number().int().min(100).max(599),
+  count: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000_000)
+    .default(1)
+    .describe('How many identical decisions this event stands for, from `at` to `lastAt`.'),
+  lastAt: timestamp.optional().describe('Time of the last of the `count` decisions, when more than one.'),
 });
 /** A reported access decision. */
-export type AccessEvent = z.infer<typeof accessEvent>;
+export type AccessEvent = z.output<typeof accessEvent>;
 
 /** `POST /v1/access/events` on the control listener: a batch of access decisions for the audit log. */
 export const accessEventsRequest = z

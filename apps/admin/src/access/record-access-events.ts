@@ -34,6 +34,7 @@ export async function recordAccessEvents(
           host: e.host,
           path: e.path,
           status: e.status,
+          ...(e.count > 1 ? { count: e.count, lastAt: e.lastAt } : {}),
         },
       });
     }

@@ -28,22 +28,35 @@ export interface AccessReporterOptions {
 
 const clip = (text: string, max: number) => (text.length <= max ? text : text.slice(0, max));
 
+type Queued = { -readonly [K in keyof AccessEvent]: AccessEvent[K] };
+
+/** What makes two decisions the same but for their time: the same client asking the same thing, answered alike. */
+const keyOf = (e: AccessEvent) =>
+  [e.resourceId, e.allowed, e.reason, e.ruleId, e.userId, e.authMethod, e.ip, e.method, e.host, e.path, e.status].join(
+    '\n',
+  );
+
 /**
  * A reporter: decisions queue in memory and go out in batches of at most `batchSize` every `intervalMs`, one
- * batch in flight at a time. A failed batch goes back to the front of the queue and is retried on the next tick
- * (the admin writes a batch in one transaction: all of it or none). While the admin is away the queue is
- * bounded; the oldest decisions are dropped first, and counted.
+ * batch in flight at a time. Repeats of a queued decision (same client, resource, request line, outcome) are
+ * counted on it (`count`, `lastAt`) rather than queued again, so a client hammering one URL costs one audit event
+ * per interval, not one per request. A failed batch goes back to the front of the queue and is retried on the
+ * next tick (the admin writes a batch in one transaction: all of it or none). While the admin is away the queue
+ * is bounded; the oldest decisions are dropped first, and counted.
  */
 export function createAccessReporter(options: AccessReporterOptions): AccessReporter {
   const batchSize = options.batchSize ?? 500;
   const maxQueued = options.maxQueued ?? 50_000;
-  let queue: AccessEvent[] = [];
+  let queue: Queued[] = [];
+  // Queued decisions that repeats may still be counted on: not yet taken into a batch.
+  const open = new Map<string, Queued>();
   let sending: Promise<void> | undefined;
   let failing = false;
 
   const sendOnce = async () => {
     while (queue.length > 0) {
       const batch = queue.slice(0, batchSize);
+      for (const e of batch) open.delete(keyOf(e));
       try {
         await options.send(batch);
       } catch (err) {
@@ -60,8 +73,9 @@ export function createAccessReporter(options: AccessReporterOptions): AccessRepo
 
   return {
     report(r) {
-      queue.push({
-        at: new Date().toISOString(),
+      const at = new Date().toISOString();
+      const event: Queued = {
+        at,
         resourceId: r.route,
         allowed: r.verdict.allowed,
         reason: clip(r.verdict.reason, 64),
@@ -73,11 +87,22 @@ export function createAccessReporter(options: AccessReporterOptions): AccessRepo
         host: clip(r.host, 253),
         path: clip(r.path, 2048),
         status: r.status,
-      });
+        count: 1,
+      };
+      const key = keyOf(event);
+      const same = open.get(key);
+      if (same !== undefined) {
+        same.count++;
+        same.lastAt = at;
+        return;
+      }
+      open.set(key, event);
+      queue.push(event);
       if (queue.length > maxQueued) {
-        const dropped = queue.length - maxQueued;
-        queue = queue.slice(dropped);
-        options.onDropped?.(dropped);
+        const gone = queue.slice(0, queue.length - maxQueued);
+        queue = queue.slice(gone.length);
+        for (const e of gone) open.delete(keyOf(e));
+        options.onDropped?.(gone.reduce((n, e) => n + e.count, 0));
       }
     },
     flush,
