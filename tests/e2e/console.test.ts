@@ -6,7 +6,7 @@
  */
 import { freePorts, makeTempDir, startHttpUpstream, type HttpUpstream, type TempDir } from '@rustronaut/testkit';
 import { existsSync, mkdirSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { join } from 'node:path';
 import Provider from 'oidc-provider';
@@ -16,7 +16,8 @@ import { startTestAdmin, testDrivers, type TestAdmin } from '../../apps/admin/te
 import { totpCode } from '../../apps/admin/src/auth/totp.js';
 import { recordAcmeFailures } from '../../apps/admin/test/acme-state.js';
 import { addReportedHub } from '../../apps/admin/test/openapi-world.js';
-import { runCli, type CliProcess } from './cli-process.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { CLI } from './cli-process.js';
 
 const CHROMIUM = process.env.RUSTRONAUT_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOTS = new URL('../../artifacts/screenshots/', import.meta.url);
@@ -33,6 +34,27 @@ if (!haveChromium) {
   process.stderr.write(`\n*** WARNING: console browser tests SKIPPED: ${message}; under CI=true this fails ***\n`);
 }
 
+/** A shell running a command line in its own process group, with what it printed. */
+interface ShellProcess {
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+  output(): string;
+}
+
+/** Runs `line` with `sh -c` and only PATH and `env` in its environment, as the leader of a new process group. */
+function runShell(line: string, env: Record<string, string>): ShellProcess {
+  const child = spawn('sh', ['-c', line], {
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let out = '';
+  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, output: () => out };
+}
+
 describe.skipIf(!haveChromium)('console in Chromium', () => {
   let t: TestAdmin;
   let browser: Browser;
@@ -42,7 +64,8 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
   let orgPath: string;
   let tmp: TempDir;
   let upstream: HttpUpstream;
-  let gateway: CliProcess;
+  /** The gateway process, started by the command the Gateways page shows (in a shell, as an operator would). */
+  let gateway: ShellProcess | undefined;
   let gatewayPort: number;
   /** The Authorization header of an API key, for requests through the gateway. */
   let probe: Record<string, string> = {};
@@ -78,7 +101,7 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
   const routed = async (host: string, status: number) => {
     const until = Date.now() + 60_000;
     while ((await throughGateway(host, '/').catch(() => 0)) !== status) {
-      if (Date.now() > until) throw new Error(`${host} did not answer ${String(status)}:\n${gateway.output()}`);
+      if (Date.now() > until) throw new Error(`${host} did not answer ${String(status)}:\n${gateway?.output() ?? ''}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   };
@@ -119,21 +142,7 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
     ownerToken = await t.login(t.owner.email, t.owner.password);
     orgPath = `/orgs/${t.owner.orgId}`;
     upstream = await startHttpUpstream({ name: 'wiki' });
-    // A gateway as an operator adds one: created in the API, enrolled with its one-time token from a file.
     tmp = await makeTempDir('rustronaut-e2e-console-');
-    const created = await t.created(`/api/v1/orgs/${t.owner.orgId}/gateways`, {
-      token: ownerToken,
-      body: { name: 'edge-1' },
-    });
-    const tokenFile = join(tmp.path, 'enrol.token');
-    await writeFile(tokenFile, `${created.enrolToken as string}\n`, { mode: 0o600 });
-    const [http = 0, ops = 0] = await freePorts(2);
-    gatewayPort = http;
-    gateway = runCli(['gateway', '--admin', t.url, '--enrol-token-file', tokenFile], {
-      RUSTRONAUT_DATA_DIR: join(tmp.path, 'gateway'),
-      RUSTRONAUT_GATEWAY_HTTP_LISTEN: `127.0.0.1:${String(http)}`,
-      RUSTRONAUT_GATEWAY_OPS_LISTEN: `127.0.0.1:${String(ops)}`,
-    });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -157,9 +166,11 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
     op?.closeAllConnections();
     await new Promise((resolve) => (op === undefined ? resolve(undefined) : op.close(resolve)));
     if (gateway !== undefined) {
-      gateway.child.kill('SIGTERM');
-      const code = await gateway.exited;
-      if (code !== 0) process.stderr.write(`gateway exited ${String(code)}:\n${gateway.output()}\n`);
+      // The shell's process group: the pipeline's `node` with it.
+      process.kill(-(gateway.child.pid ?? 0), 'SIGTERM');
+      await gateway.exited;
+      const stopped = gateway;
+      await expect.poll(() => stopped.output().includes('"msg":"stopped"'), { timeout: 5000 }).toBe(true);
     }
     await upstream?.close();
     await t?.close();
@@ -296,6 +307,45 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
     const prefix = key.split('_')[1] ?? '';
     expect(await page.getByRole('row').filter({ hasText: 'ci-deploy' }).textContent()).toContain(`rsk_${prefix}_…`);
   });
+
+  it('gateways: adds a gateway; the command the page shows enrols a real gateway process, which comes online', async () => {
+    await page.getByRole('link', { name: 'Gateways', exact: true }).click();
+    // The hub (beforeAll) is listed already.
+    await page
+      .getByRole('listitem')
+      .filter({ hasText: 'hub-1' })
+      .getByText(/^Tunnel hub · seen/)
+      .waitFor();
+    await page.getByLabel('Gateway name').fill('edge-1');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    const enrol = page.getByRole('region', { name: 'Enrol “edge-1”' });
+    const command = (await enrol.getByLabel('Gateway command').textContent()) ?? '';
+    expect(command).toMatch(
+      new RegExp(`^echo 'rgw_[A-Za-z0-9_-]+' \\| rustronaut gateway --admin ${t.url} --enrol-token-file /dev/stdin$`),
+    );
+    const row = page.getByRole('listitem').filter({ hasText: 'edge-1' });
+    await row.getByText('waiting for enrolment').waitFor();
+
+    // The command as shown, in a shell; `rustronaut` is the built CLI here.
+    const [http = 0, ops = 0] = await freePorts(2);
+    gatewayPort = http;
+    gateway = runShell(command.replace('rustronaut gateway', `${process.execPath} ${CLI} gateway`), {
+      RUSTRONAUT_LOG_FORMAT: 'json',
+      RUSTRONAUT_DATA_DIR: join(tmp.path, 'gateway'),
+      RUSTRONAUT_GATEWAY_HTTP_LISTEN: `127.0.0.1:${String(http)}`,
+      RUSTRONAUT_GATEWAY_OPS_LISTEN: `127.0.0.1:${String(ops)}`,
+    });
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          return row.getByText('Online', { exact: true }).count();
+        },
+        { timeout: 60_000, interval: 1000 },
+      )
+      .toBe(1);
+    expect(await row.textContent()).toContain('Gateway · seen just now');
+  }, 90_000);
 
   it('3: the live monitor shows a request made through the gateway within 2 s', async () => {
     await page.getByRole('link', { name: 'Live monitor', exact: true }).click();
@@ -657,6 +707,7 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
       ['resources/new', 'New resource'],
       ['policies', 'Policies'],
       ['sites', 'Sites'],
+      ['gateways', 'Gateways'],
       ['access/members', 'Access'],
       ['access/roles', 'Access'],
       ['access/api-keys', 'Access'],

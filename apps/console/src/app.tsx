@@ -9,6 +9,7 @@ import { SessionsTab } from './pages/access-sessions.js';
 import { SsoTab } from './pages/access-sso.js';
 import { AuditPage } from './pages/audit.js';
 import { DashboardPage } from './pages/dashboard.js';
+import { GatewaysPage } from './pages/gateways.js';
 import { CreateOrgPage, HomePage } from './pages/home.js';
 import { LoginPage } from './pages/login.js';
 import { MonitorPage } from './pages/monitor.js';
@@ -42,6 +43,7 @@ export function App() {
               <Route path="policies" element={<PoliciesPage />} />
               <Route path="policies/:policyId" element={<PoliciesPage />} />
               <Route path="sites" element={<SitesPage />} />
+              <Route path="gateways" element={<GatewaysPage />} />
               <Route path="access" element={<AccessPage />}>
                 <Route index element={<Navigate to="members" replace />} />
                 <Route path="members" element={<MembersTab />} />

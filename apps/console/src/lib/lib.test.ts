@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditEventView, ResourceView } from '../api/types.js';
 import { auditQuery, filtersFrom, localToIso, NO_AUDIT_FILTERS } from './audit-query.js';
-import { connectorCommand, offlineReasonText } from './connector-command.js';
+import { connectorCommand, offlineReasonText } from './enrol-command.js';
 import { formatPercent, formatRate, formatTime, lastSeen, timeAgo } from './format.js';
 import { monitorRowOf, pushRow } from './monitor-event.js';
 import { loginUrl, safeNext } from './next-path.js';

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import type { GatewayView, MonitorSummary, Page, ResourceView, SiteView } from '../api/types.js';
+import { agentRow, STATE_LABEL, STATE_TONE } from '../lib/agent-status.js';
 import { formatPercent, formatRate, lastSeen } from '../lib/format.js';
 import { useApi } from '../shell/session.js';
 import { useLoad, type Loaded } from '../shell/use-load.js';
@@ -11,25 +12,6 @@ import { Loading } from '../ui/loading.js';
 import { PageHeader } from '../ui/page-header.js';
 
 const REFRESH_MS = 5000;
-const STATE_TONE = { online: 'ok', offline: 'bad', pending: 'neutral' } as const;
-const STATE_LABEL = { online: 'Online', offline: 'Offline', pending: 'Pending' } as const;
-/** A gateway or hub heartbeats every few seconds; after this long without one it counts as offline. */
-const AGENT_OFFLINE_MS = 90_000;
-
-/** A gateway or tunnel hub as a status row: pending until enrolled, then online while it heartbeats. */
-const agentRow = (g: GatewayView, now: Date) => ({
-  id: g.id,
-  name: g.name,
-  state: !g.enrolled
-    ? ('pending' as const)
-    : g.lastSeenAt !== null && now.getTime() - Date.parse(g.lastSeenAt) < AGENT_OFFLINE_MS
-      ? ('online' as const)
-      : ('offline' as const),
-  detail: g.enrolled
-    ? `${lastSeen(g.lastSeenAt, now)}${g.configVersion === null ? '' : ` · config v${String(g.configVersion)}`}`
-    : 'waiting for enrolment',
-});
-
 /** What is online, what traffic flows, what is refused; refreshed every 5 seconds. */
 export function DashboardPage() {
   const { orgId = '' } = useParams();
@@ -109,8 +91,8 @@ export function DashboardPage() {
             loaded={gateways}
             empty={
               <>
-                No gateway yet. <code>rustronaut start</code> runs one; others enrol with a token
-                (docs/control-plane.md).
+                No gateway yet. <code>rustronaut start</code> runs one; add others on the{' '}
+                <Link to={`/orgs/${orgId}/gateways`}>Gateways</Link> page.
               </>
             }
             rows={agents.filter((g) => g.kind === 'gateway').map((g) => agentRow(g, now))}
@@ -135,8 +117,8 @@ export function DashboardPage() {
             loaded={gateways}
             empty={
               <>
-                No tunnel hub yet: sites and client devices need one. Enrol one like a gateway, with kind{' '}
-                <code>hub</code> (docs/tunnels.md).
+                No tunnel hub yet: sites and client devices need one. Add it on the{' '}
+                <Link to={`/orgs/${orgId}/gateways`}>Gateways</Link> page.
               </>
             }
             rows={agents.filter((g) => g.kind === 'hub').map((g) => agentRow(g, now))}

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useParams } from 'react-router';
 import { fieldErrorsOf } from '../api/problem.js';
 import type { Page, SiteTokenView, SiteView } from '../api/types.js';
-import { connectorCommand, offlineReasonText } from '../lib/connector-command.js';
+import { connectorCommand, offlineReasonText } from '../lib/enrol-command.js';
 import { timeAgo } from '../lib/format.js';
 import { useApi } from '../shell/session.js';
 import { useLoad } from '../shell/use-load.js';

@@ -11,6 +11,7 @@ const SECTIONS = [
   ['resources', 'Resources'],
   ['policies', 'Policies'],
   ['sites', 'Sites'],
+  ['gateways', 'Gateways'],
   ['access', 'Access'],
   ['audit', 'Audit log'],
   ['monitor', 'Live monitor'],

@@ -3,9 +3,16 @@
  * reads it from `--token-file /dev/stdin`; so the token is in no process's argv (`ps`) and in no file at the site.
  */
 export function connectorCommand(adminUrl: string, token: string): string {
-  const url = /^[A-Za-z0-9_:/.@%+=,-]+$/.test(adminUrl) ? adminUrl : shellQuote(adminUrl);
-  return `echo ${shellQuote(token)} | sudo rustronaut connector --admin ${url} --token-file /dev/stdin`;
+  return `echo ${shellQuote(token)} | sudo rustronaut connector --admin ${urlWord(adminUrl)} --token-file /dev/stdin`;
 }
+
+/** The same for a gateway: `rustronaut gateway --admin` reads its one-time token from `--enrol-token-file`. */
+export function gatewayCommand(adminUrl: string, token: string): string {
+  return `echo ${shellQuote(token)} | rustronaut gateway --admin ${urlWord(adminUrl)} --enrol-token-file /dev/stdin`;
+}
+
+/** A URL as one shell word: as it is when it holds no character the shell reads, else quoted. */
+const urlWord = (url: string): string => (/^[A-Za-z0-9_:/.@%+=,-]+$/.test(url) ? url : shellQuote(url));
 
 /** `value` as one shell word: in single quotes, each `'` written as `'\''`. */
 const shellQuote = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`;
