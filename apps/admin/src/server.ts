@@ -12,7 +12,7 @@ import { startCertificateManager, type CertificateManager } from './certificates
 import { startControlServer, type ControlServer } from './control/control-server.js';
 import { createAdminContext } from './create-context.js';
 import { bootstrapOwner } from './modules/auth/bootstrap.js';
-import { localGatewayEnrolToken } from './modules/gateways/local-gateway.js';
+import { localAgentEnrolToken } from './modules/gateways/local-gateway.js';
 import { loadMasterKey } from './secrets/master-key.js';
 import { prepareDataDir } from './data-dir.js';
 import { createAdminMetrics } from './monitoring/admin-metrics.js';
@@ -44,6 +44,8 @@ export interface RunningAdmin {
    * the first organisation); undefined until the first owner exists.
    */
   localGatewayEnrolToken(): Promise<string | undefined>;
+  /** The same for the tunnel hub `rustronaut start` runs when it may (the `local-hub` hub). */
+  localHubEnrolToken(): Promise<string | undefined>;
   /** Stops accepting requests, drains in-flight ones, then closes the database. */
   close(): Promise<void>;
 }
@@ -160,7 +162,8 @@ export async function startAdmin(options: AdminOptions): Promise<RunningAdmin> {
       opsListen === undefined || opsPort === undefined
         ? undefined
         : `http://${formatListenAddress({ host: opsListen.host || 'localhost', port: opsPort })}`,
-    localGatewayEnrolToken: () => localGatewayEnrolToken(ctx),
+    localGatewayEnrolToken: () => localAgentEnrolToken(ctx, 'gateway'),
+    localHubEnrolToken: () => localAgentEnrolToken(ctx, 'hub'),
     close: closeAll,
   };
 }

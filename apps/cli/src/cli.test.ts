@@ -45,7 +45,7 @@ describe('rustronaut version and help', () => {
   it('lists every subcommand', async () => {
     const h = harness({});
     await runCli(['--help'], h.io);
-    for (const cmd of ['start', 'admin', 'gateway', 'migrate', 'config', 'version'])
+    for (const cmd of ['start', 'admin', 'gateway', 'tunnel', 'connector', 'migrate', 'config', 'version'])
       expect(h.out()).toContain(`  ${cmd}`);
   });
 
@@ -140,11 +140,14 @@ describe('rustronaut start', () => {
     );
   });
 
-  it.each([['start'], ['admin'], ['gateway'], ['migrate']])('%s exits 2 on invalid configuration', async (cmd) => {
-    const h = harness({ RUSTRONAUT_LOG_LEVEL: 'loud' });
-    expect(await runCli([cmd], h.io)).toBe(2);
-    expect(h.err()).toContain('RUSTRONAUT_LOG_LEVEL: ');
-  });
+  it.each([['start'], ['admin'], ['gateway'], ['migrate'], ['tunnel'], ['connector']])(
+    '%s exits 2 on invalid configuration',
+    async (cmd) => {
+      const h = harness({ RUSTRONAUT_LOG_LEVEL: 'loud' });
+      expect(await runCli([cmd], h.io)).toBe(2);
+      expect(h.err()).toContain('RUSTRONAUT_LOG_LEVEL: ');
+    },
+  );
 
   it('rustronaut gateway runs the data plane alone', async () => {
     const h = harness(ephemeral(join(tmp.path, 'gw-only')));
@@ -154,6 +157,61 @@ describe('rustronaut start', () => {
     h.stop('SIGINT');
     expect(await exit).toBe(0);
     expect(h.out()).not.toContain('database');
+  });
+});
+
+describe('agent commands: usage errors before anything starts', () => {
+  const SITE_TOKEN = `rst_${'a'.repeat(43)}`;
+  const HUB_TOKEN = `rgw_${'b'.repeat(43)}`;
+  const tokenFile = async (name: string, text: string) => {
+    const path = join(tmp.path, name);
+    await writeFile(path, text, { mode: 0o600 });
+    return path;
+  };
+
+  it.each([
+    [['tunnel'], '--admin URL is required'],
+    [['connector', '--token', SITE_TOKEN], '--admin URL is required'],
+    [['gateway', '--enrol-token', HUB_TOKEN], '--admin URL is required'],
+    [['tunnel', '--admin', 'ftp://admin.example'], '--admin: expected an http(s) URL, got "ftp://admin.example"'],
+    [['connector', '--admin', 'admin.example'], '--admin: expected an http(s) URL, got "admin.example"'],
+    [
+      ['connector', '--admin', 'http://127.0.0.1:9', '--token-file', 'missing.txt'],
+      '--token-file: cannot read missing.txt',
+    ],
+    [
+      ['tunnel', '--admin', 'http://127.0.0.1:9', '--enrol-token-file', 'missing.txt'],
+      '--enrol-token-file: cannot read',
+    ],
+    [
+      ['connector', '--admin', 'http://127.0.0.1:9', '--token', SITE_TOKEN, '--token-file', 'x'],
+      '--token and --token-file exclude each other',
+    ],
+    [['connector', '--admin', 'http://127.0.0.1:9', '--token', HUB_TOKEN], '--token: expected a site token (rst_...)'],
+    [
+      ['tunnel', '--admin', 'http://127.0.0.1:9', '--enrol-token', SITE_TOKEN],
+      '--enrol-token: expected an enrolment token (rgw_...)',
+    ],
+    [['gateway', '--admin', 'http://127.0.0.1:9', '--config', 'gw.yaml'], '--admin and --config exclude each other'],
+  ])('%j exits 2: %s', async (argv, message) => {
+    const h = harness({});
+    expect(await runCli(argv, h.io)).toBe(2);
+    expect(h.err()).toContain(message);
+    // A token is never repeated back: the messages name the flag.
+    expect(h.err()).not.toMatch(/r(st|gw)_[ab]{43}/);
+  });
+
+  it('reads the token from a file or the environment, and names the source of a malformed one', async () => {
+    const wrong = await tokenFile('hub-token.txt', `${HUB_TOKEN}\n`);
+    const h = harness({});
+    expect(await runCli(['connector', '--admin', 'http://127.0.0.1:9', '--token-file', wrong], h.io)).toBe(2);
+    expect(h.err()).toContain('--token-file: expected a site token (rst_...)');
+    const env = harness({ RUSTRONAUT_CONNECTOR_TOKEN: 'rst_short' });
+    expect(await runCli(['connector', '--admin', 'http://127.0.0.1:9'], env.io)).toBe(2);
+    expect(env.err()).toContain('$RUSTRONAUT_CONNECTOR_TOKEN: expected a site token (rst_...)');
+    const hub = harness({ RUSTRONAUT_ENROL_TOKEN: SITE_TOKEN });
+    expect(await runCli(['tunnel', '--admin', 'http://127.0.0.1:9'], hub.io)).toBe(2);
+    expect(hub.err()).toContain('$RUSTRONAUT_ENROL_TOKEN: expected an enrolment token (rgw_...)');
   });
 });
 

@@ -1,4 +1,5 @@
 import { describeConfig, loadConfig } from '@rustronaut/config';
+import { ENROL_TOKEN_PATTERN, SITE_ENROL_TOKEN_PATTERN } from '@rustronaut/contracts';
 import { errors, isAppError } from '@rustronaut/errors';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -60,27 +61,114 @@ interface GatewayCommandOptions {
   enrolTokenFile?: string;
 }
 
+const usage = (message: string) => errors.configInvalid.create(`invalid configuration:\n  ${message}`);
+
+/** Where an agent command's one-time token may come from, and what it looks like. */
+interface TokenSource {
+  /** The file flag (`--enrol-token-file`) and its value; `/dev/stdin` reads a pipe. */
+  readonly fileFlag: string;
+  readonly file: string | undefined;
+  /** The argv flag (`--enrol-token`), visible to every user in `ps`: the last resort. */
+  readonly inlineFlag: string;
+  readonly inline: string | undefined;
+  readonly env: string;
+  /** What a token looks like, and its name for the message. */
+  readonly pattern: RegExp;
+  readonly kind: string;
+}
+
+/**
+ * The `--admin` URL and the one-time token of an agent command (gateway, tunnel hub, connector): the token from the
+ * file flag, else the environment, else the argv flag. Usage errors name the flag, never the token.
+ */
+async function agentEnrolment(
+  io: CliIo,
+  admin: string | undefined,
+  source: TokenSource,
+): Promise<{ adminUrl: string; token: string | undefined }> {
+  if (admin === undefined) throw usage('--admin URL is required: the admin to enrol with and follow');
+  if (!/^https?:\/\/[^/]/.test(admin)) throw usage(`--admin: expected an http(s) URL, got "${admin}"`);
+  if (source.inline !== undefined && source.file !== undefined) {
+    throw usage(`${source.inlineFlag} and ${source.fileFlag} exclude each other`);
+  }
+  const fromFile =
+    source.file === undefined
+      ? undefined
+      : await readFile(resolve(io.cwd, source.file), 'utf8').catch((err: unknown) => {
+          throw usage(`${source.fileFlag}: cannot read ${source.file ?? ''}: ${(err as Error).message}`);
+        });
+  const token = (fromFile ?? source.inline ?? io.env[source.env])?.trim() || undefined;
+  if (token !== undefined && !source.pattern.test(token)) {
+    const from =
+      fromFile !== undefined ? source.fileFlag : source.inline !== undefined ? source.inlineFlag : `$${source.env}`;
+    throw usage(`${from}: expected ${source.kind}`);
+  }
+  return { adminUrl: admin, token };
+}
+
+/** The token flags of `rustronaut gateway` and `rustronaut tunnel`: a gateway's (or hub's) `rgw_` token. */
+const enrolTokenSource = (opts: { enrolToken?: string; enrolTokenFile?: string }): TokenSource => ({
+  fileFlag: '--enrol-token-file',
+  file: opts.enrolTokenFile,
+  inlineFlag: '--enrol-token',
+  inline: opts.enrolToken,
+  env: 'RUSTRONAUT_ENROL_TOKEN',
+  pattern: ENROL_TOKEN_PATTERN,
+  kind: 'an enrolment token (rgw_...)',
+});
+
 /**
  * Starts a gateway managed by the admin (`--admin`). The one-time token comes from `--enrol-token-file`,
  * `$RUSTRONAUT_ENROL_TOKEN` or `--enrol-token` (visible to every user in `ps`, so the last resort).
  */
 const managedGatewayStep = (rt: Runtime, io: CliIo, opts: GatewayCommandOptions) => async () => {
-  const usage = (message: string) => errors.configInvalid.create(`invalid configuration:\n  ${message}`);
-  if (opts.admin === undefined) throw usage('--enrol-token and --enrol-token-file need --admin URL');
-  if (opts.config !== undefined) throw usage('--admin and --config exclude each other: routes come from one place');
-  if (!/^https?:\/\/[^/]/.test(opts.admin)) throw usage(`--admin: expected an http(s) URL, got "${opts.admin}"`);
-  if (opts.enrolToken !== undefined && opts.enrolTokenFile !== undefined) {
-    throw usage('--enrol-token and --enrol-token-file exclude each other');
+  if (opts.config !== undefined && opts.admin !== undefined) {
+    throw usage('--admin and --config exclude each other: routes come from one place');
   }
-  const fromFile =
-    opts.enrolTokenFile === undefined
-      ? undefined
-      : await readFile(resolve(io.cwd, opts.enrolTokenFile), 'utf8').catch((err: unknown) => {
-          throw usage(`--enrol-token-file: cannot read ${opts.enrolTokenFile ?? ''}: ${(err as Error).message}`);
-        });
-  const token = (fromFile ?? opts.enrolToken ?? io.env['RUSTRONAUT_ENROL_TOKEN'])?.trim() || undefined;
+  const { adminUrl, token } = await agentEnrolment(io, opts.admin, enrolTokenSource(opts));
   const { startManagedGateway } = await import('@rustronaut/gateway');
-  return startManagedGateway({ ...rt, adminUrl: opts.admin, enrolToken: token, agentVersion: VERSION });
+  return startManagedGateway({ ...rt, adminUrl, enrolToken: token, agentVersion: VERSION });
+};
+
+/**
+ * The tunnel hub of `rustronaut start` (`tunnel.hub` `auto`): the `local-hub` of the first organisation, when this
+ * host can run WireGuard. What keeps it from starting is said in the log; the rest of the process runs on. Its
+ * metrics are served on the gateway's ops listener (one registry).
+ */
+const localHubStep = (rt: Runtime, admin: () => RunningAdmin) => async () => {
+  const idle = { close: () => Promise.resolve() };
+  if (rt.config.tunnel.hub === 'off') return idle;
+  const { probeBackend } = await import('@rustronaut/wireguard');
+  try {
+    await probeBackend();
+  } catch (err) {
+    rt.logger.warn(
+      `the tunnel hub does not run in this process: ${(err as Error).message} (set tunnel.hub to off to silence this, or run rustronaut tunnel where WireGuard can run)`,
+    );
+    return idle;
+  }
+  const { isHubEnrolled, startTunnelHub } = await import('@rustronaut/tunnel');
+  const running = admin();
+  let enrolToken: string | undefined;
+  if (!(await isHubEnrolled(rt.config.dataDir))) {
+    enrolToken = await running.localHubEnrolToken();
+    if (enrolToken === undefined) {
+      rt.logger.warn('the tunnel hub does not run until the first owner exists: finish the setup, then restart');
+      return idle;
+    }
+  }
+  try {
+    return await startTunnelHub({
+      ...rt,
+      adminUrl: running.url,
+      enrolToken,
+      agentVersion: VERSION,
+      opsListener: false,
+    });
+  } catch (err) {
+    rt.logger.warn({ err }, `the tunnel hub did not start: ${(err as Error).message}`);
+    return idle;
+  }
 };
 
 /** The runtime's logger at warn level at most: commands that print a report keep start-up lines out of stdout. */
@@ -120,7 +208,11 @@ export function createProgram(io: CliIo): Command {
       await serveUntilSignal(
         io,
         rt.logger,
-        [async () => (admin = await adminStep(rt, 'admin API and console')()), localGatewayStep(rt, started)],
+        [
+          async () => (admin = await adminStep(rt, 'admin API and console')()),
+          localGatewayStep(rt, started),
+          localHubStep(rt, started),
+        ],
         shutdownDeadline(rt),
       );
     });
@@ -160,6 +252,55 @@ export function createProgram(io: CliIo): Command {
         ],
         shutdownDeadline(rt),
       );
+    });
+
+  program
+    .command('tunnel')
+    .description('run the WireGuard tunnel hub; needs root or CAP_NET_ADMIN, and wireguard-go or the kernel module')
+    .option('--admin <url>', 'the admin to enrol with and follow')
+    .option('--enrol-token-file <file>', 'file holding the one-time token of a hub (or set $RUSTRONAUT_ENROL_TOKEN)')
+    .option('--enrol-token <token>', 'one-time enrolment token; visible in ps, prefer --enrol-token-file')
+    .action(async (opts: { admin?: string; enrolToken?: string; enrolTokenFile?: string }) => {
+      const rt = createRuntime(io, undefined, 'tunnel');
+      await serveUntilSignal(io, rt.logger, [
+        async () => {
+          const { adminUrl, token } = await agentEnrolment(io, opts.admin, enrolTokenSource(opts));
+          const { startTunnelHub } = await import('@rustronaut/tunnel');
+          const hub = await startTunnelHub({ ...rt, adminUrl, enrolToken: token, agentVersion: VERSION });
+          io.onReload(() => void hub.reload());
+          return hub;
+        },
+      ]);
+    });
+
+  program
+    .command('connector')
+    .description("run a site's connector: WireGuard to the hub, TCP from the tunnel to the site's targets")
+    .option('--admin <url>', 'the admin to enrol with and follow')
+    .option(
+      '--token-file <file>',
+      "file holding the site's one-time token, /dev/stdin for a pipe (or set $RUSTRONAUT_CONNECTOR_TOKEN)",
+    )
+    .option('--token <token>', "the site's one-time token; visible in ps, prefer --token-file")
+    .action(async (opts: { admin?: string; token?: string; tokenFile?: string }) => {
+      const rt = createRuntime(io, undefined, 'connector');
+      await serveUntilSignal(io, rt.logger, [
+        async () => {
+          const { adminUrl, token } = await agentEnrolment(io, opts.admin, {
+            fileFlag: '--token-file',
+            file: opts.tokenFile,
+            inlineFlag: '--token',
+            inline: opts.token,
+            env: 'RUSTRONAUT_CONNECTOR_TOKEN',
+            pattern: SITE_ENROL_TOKEN_PATTERN,
+            kind: 'a site token (rst_...)',
+          });
+          const { startConnector } = await import('@rustronaut/connector');
+          const connector = await startConnector({ ...rt, adminUrl, token, agentVersion: VERSION });
+          io.onReload(() => void connector.reload());
+          return connector;
+        },
+      ]);
     });
 
   program

@@ -1,6 +1,8 @@
 import { errors } from '@rustronaut/errors';
+import type { Logger } from '@rustronaut/observability';
 import { request } from 'undici';
 import type { z } from 'zod';
+import type { AgentIdentity, AgentState } from './agent-state.js';
 
 /** A fresh ECDSA P-256 key (PKCS#8 PEM) and a certificate request for it. */
 export interface KeyAndRequest {
@@ -36,7 +38,7 @@ export async function createKeyAndRequest(commonName: string): Promise<KeyAndReq
 export async function requestEnrolment<T>(
   adminUrl: string,
   path: string,
-  body: { readonly token: string; readonly csr: string },
+  body: { readonly token: string; readonly csr: string; readonly [field: string]: unknown },
   answer: z.ZodType<T>,
 ): Promise<T> {
   const url = new URL(path, adminUrl).href;
@@ -83,4 +85,65 @@ function parseJson(text: string): unknown {
 function detailOf(json: unknown): string | undefined {
   const detail = (json as { detail?: unknown } | undefined)?.detail;
   return typeof detail === 'string' ? detail.slice(0, 300) : undefined;
+}
+
+/** What an enrolment answer gives an agent, whatever its kind. */
+export interface Enrolled {
+  readonly agentId: string;
+  readonly orgId: string;
+  readonly certificate: string;
+  readonly caCertificate: string;
+  readonly controlUrl: string;
+}
+
+/** What {@link loadOrEnrol} needs. */
+export interface LoadOrEnrolOptions {
+  readonly logger: Logger;
+  /** What the agent is, for messages: `gateway`, `tunnel hub`, `connector`. */
+  readonly what: string;
+  /** Subject of the CSR (ignored by the admin). */
+  readonly commonName: string;
+  /** The one-time token, if one was given. */
+  readonly token: string | undefined;
+  /** How to give a token, for the error when none was given (`pass --enrol-token-file FILE or set ...`). */
+  readonly tokenHint: string;
+  /** Sends the enrolment with this CSR ({@link requestEnrolment}). */
+  enrol(csrPem: string): Promise<Enrolled>;
+}
+
+/**
+ * The agent's identity from its state directory, or, on first start, a new one: a key and CSR made here, sent with
+ * the one-time token, and saved with the answer. A token given to an agent enrolled already is not used (logged).
+ * Throws ERR_CONFIG_INVALID when the agent is not enrolled and has no token.
+ */
+export async function loadOrEnrol(state: AgentState, options: LoadOrEnrolOptions): Promise<AgentIdentity> {
+  const { logger, what } = options;
+  const existing = await state.loadIdentity();
+  if (existing !== undefined) {
+    if (options.token !== undefined) {
+      logger.info(
+        { agentId: existing.agentId, dir: state.dir },
+        'already enrolled; the enrolment token is not used (remove the directory to enrol again)',
+      );
+    }
+    return existing;
+  }
+  if (options.token === undefined) {
+    throw errors.configInvalid.create(
+      `invalid configuration:\n  this ${what} is not enrolled yet (nothing in ${state.dir}): ${options.tokenHint}`,
+    );
+  }
+  const { keyPem, csrPem } = await createKeyAndRequest(options.commonName);
+  const enrolled = await options.enrol(csrPem);
+  const identity: AgentIdentity = {
+    agentId: enrolled.agentId,
+    orgId: enrolled.orgId,
+    controlUrl: enrolled.controlUrl,
+    keyPem,
+    certPem: enrolled.certificate,
+    caPem: enrolled.caCertificate,
+  };
+  await state.saveIdentity(identity);
+  logger.info({ agentId: identity.agentId, controlUrl: identity.controlUrl }, `${what} enrolled with the admin`);
+  return identity;
 }

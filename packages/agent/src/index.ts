@@ -7,5 +7,12 @@ export {
   type ControlClient,
   type ControlClientOptions,
 } from './control-client.js';
-export { createKeyAndRequest, requestEnrolment, type KeyAndRequest } from './enrol.js';
+export {
+  createKeyAndRequest,
+  loadOrEnrol,
+  requestEnrolment,
+  type Enrolled,
+  type KeyAndRequest,
+  type LoadOrEnrolOptions,
+} from './enrol.js';
 export { readServerSentEvents, type ServerSentEvent } from './server-sent-events.js';

@@ -52,12 +52,14 @@ describe('loadConfig', () => {
         opsListen: { host: '127.0.0.1', port: 9090 },
       },
       tunnel: {
+        hub: 'auto',
         pool: '100.96.0.0/16',
         listenPort: 51820,
         endpoint: undefined,
         interface: 'rustronaut0',
         opsListen: { host: '127.0.0.1', port: 9091 },
       },
+      connector: { interface: 'rustronaut-site' },
       acme: { directoryUrl: undefined, email: undefined, trustedRootFile: undefined, challenge: 'http-01' },
       configFile: undefined,
     });

@@ -283,6 +283,13 @@ export const configSchema = {
     }),
   },
   tunnel: {
+    hub: field({
+      env: 'RUSTRONAUT_TUNNEL_HUB',
+      description:
+        '`auto`: `rustronaut start` also runs the tunnel hub when this host can run WireGuard (root or CAP_NET_ADMIN, and wireguard-go with /dev/net/tun or the kernel module), and says what is missing when it cannot; `off`: it never does (run `rustronaut tunnel` elsewhere).',
+      default: 'auto',
+      schema: z.enum(['auto', 'off']),
+    }),
     pool: field({
       env: 'RUSTRONAUT_TUNNEL_POOL',
       description:
@@ -305,7 +312,7 @@ export const configSchema = {
     endpoint: field<string | undefined>({
       env: 'RUSTRONAUT_TUNNEL_ENDPOINT',
       description:
-        'Where connectors and client devices reach the hub, as `host:port` (a DNS name or an IP address; the port is usually `tunnel.listenPort`). Unset: the host of `admin.publicUrl` (or `admin.listen`) and `tunnel.listenPort`.',
+        'Where connectors and client devices reach the hub, as `host:port` (a DNS name or an IP address; the port is usually `tunnel.listenPort`). Unset: the host of `admin.publicUrl` (or of the admin URL the hub enrolled with) and `tunnel.listenPort`.',
       default: undefined,
       schema: z
         .string()
@@ -322,9 +329,18 @@ export const configSchema = {
     opsListen: field({
       env: 'RUSTRONAUT_TUNNEL_OPS_LISTEN',
       description:
-        'Address of the tunnel hub operations listener (`/healthz`, `/readyz`, `/metrics` with per-peer handshake and byte counters), as host:port.',
+        'Address of the tunnel hub operations listener (`/healthz`, `/readyz`, `/metrics` with per-peer handshake and byte counters), as host:port. `rustronaut start` serves these metrics on `gateway.opsListen` instead.',
       default: '127.0.0.1:9091',
       schema: listenAddressSchema,
+    }),
+  },
+  connector: {
+    interface: field({
+      env: 'RUSTRONAUT_CONNECTOR_INTERFACE',
+      description:
+        "Name of the site connector's WireGuard interface (at most 15 characters; unique on the host, whose `/var/run/wireguard` every network namespace shares).",
+      default: 'rustronaut-site',
+      schema: z.string().regex(/^[A-Za-z0-9_=+.-]{1,15}$/, 'expected an interface name of 1-15 characters'),
     }),
   },
 } as const;

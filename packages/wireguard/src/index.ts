@@ -1,4 +1,5 @@
 export { createBackend } from './backend/create-backend.js';
+export { assertInterfaceFree } from './backend/interface-in-use.js';
 export { createPeerStatsTracker } from './backend/peer-stats.js';
 export { probeBackend } from './backend/probe.js';
 export { reconcile, type DeviceControl } from './backend/reconcile.js';
@@ -19,7 +20,7 @@ export type {
 } from './backend/types.js';
 export type { WireguardGoBackend } from './backend/wireguard-go.js';
 export { wireguardErrors } from './errors.js';
-export { readKeyFile, readKeyFromStream } from './key-input.js';
+export { ensureKeyFile, readKeyFile, readKeyFromStream } from './key-input.js';
 export {
   KEY_BYTES,
   generateKeyPair,

@@ -1,10 +1,11 @@
 import { createReadStream } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readKeyFile, readKeyFromStream } from './key-input.js';
+import { ensureKeyFile, readKeyFile, readKeyFromStream } from './key-input.js';
+import { publicKeyFromPrivate } from './keys.js';
 
 const KEY = 'yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=';
 
@@ -99,5 +100,25 @@ describe('readKeyFromStream', () => {
       message: expect.stringContaining('input/output error'),
     });
     await expect(readKeyFromStream(Readable.from([]))).rejects.toMatchObject({ code: 'ERR_WG_KEY_INVALID' });
+  });
+});
+
+describe('ensureKeyFile', () => {
+  it('creates an owner-only key file once, then reads the same pair back', async () => {
+    const path = join(dir, 'agent.key');
+    const first = await ensureKeyFile(path);
+    expect(first.publicKey).toBe(publicKeyFromPrivate(first.privateKey));
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect(await readFile(path, 'utf8')).toBe(`${first.privateKey}\n`);
+    expect(await ensureKeyFile(path)).toEqual(first);
+  });
+
+  it('refuses an existing file others may read, and a directory it cannot write in', async () => {
+    const open = await keyFile('shared.key', `${KEY}\n`, 0o644);
+    await expect(ensureKeyFile(open)).rejects.toMatchObject({ code: 'ERR_WG_KEY_FILE' });
+    await expect(ensureKeyFile(join(dir, 'missing', 'agent.key'))).rejects.toMatchObject({
+      code: 'ERR_WG_KEY_FILE',
+      message: expect.stringContaining('cannot create key file'),
+    });
   });
 });

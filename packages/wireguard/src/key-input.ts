@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { wireguardErrors } from './errors.js';
-import { parseKey } from './keys.js';
+import { generateKeyPair, parseKey, publicKeyFromPrivate, type KeyPair } from './keys.js';
 
 // A key is 44 characters and a newline; anything much larger is not a key file.
 const MAX_KEY_INPUT_BYTES = 1024;
@@ -34,6 +34,32 @@ export async function readKeyFile(path: string): Promise<string> {
       throw wireguardErrors.keyFile.create(`key file ${path} is ${info.size} bytes; a key file holds one key`);
     }
     return parseKeyText(await handle.readFile('utf8'), `key in ${path}`);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The key pair of an agent (a hub, a connector) kept in `path`: read with {@link readKeyFile}'s checks, or, when
+ * the file does not exist, generated and written there with mode 0600 (`O_EXCL`: never over another file). The
+ * private key never leaves the file and this process.
+ */
+export async function ensureKeyFile(path: string): Promise<KeyPair> {
+  let handle;
+  try {
+    handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+      throw wireguardErrors.keyFile.create(`cannot create key file ${path}: ${(err as Error).message}`, { cause: err });
+    }
+    const privateKey = await readKeyFile(path);
+    return { privateKey, publicKey: publicKeyFromPrivate(privateKey) };
+  }
+  try {
+    const pair = generateKeyPair();
+    await handle.writeFile(`${pair.privateKey}\n`);
+    await handle.sync();
+    return pair;
   } finally {
     await handle.close();
   }

@@ -1,6 +1,6 @@
 import {
   controlRefusal,
-  createKeyAndRequest,
+  loadOrEnrol,
   openAgentState,
   requestEnrolment,
   startControlClient,
@@ -10,7 +10,6 @@ import {
   type ControlClientOptions,
 } from '@rustronaut/agent';
 import { accessRedeemResponse, enrolResponse, type AccessEvent } from '@rustronaut/contracts';
-import { errors } from '@rustronaut/errors';
 import type { RedeemOutcome } from '../access/managed-access.js';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../gateway.js';
 import { createAccessReporter } from './access-reporter.js';
@@ -126,39 +125,21 @@ export async function isEnrolled(dataDir: string): Promise<boolean> {
   return (await (await openAgentState(dataDir, 'gateway')).loadIdentity()) !== undefined;
 }
 
-async function enrolledIdentity(state: AgentState, options: ManagedGatewayOptions): Promise<AgentIdentity> {
-  const logger = options.logger;
-  const existing = await state.loadIdentity();
-  if (existing !== undefined) {
-    if (options.enrolToken !== undefined) {
-      logger.info(
-        { gatewayId: existing.agentId, dir: state.dir },
-        'already enrolled; the enrolment token is not used (remove the directory to enrol again)',
+function enrolledIdentity(state: AgentState, options: ManagedGatewayOptions): Promise<AgentIdentity> {
+  return loadOrEnrol(state, {
+    logger: options.logger,
+    what: 'gateway',
+    commonName: 'rustronaut-gateway',
+    token: options.enrolToken,
+    tokenHint: 'pass --enrol-token-file FILE or set RUSTRONAUT_ENROL_TOKEN',
+    enrol: async (csr) => {
+      const { gatewayId, ...rest } = await requestEnrolment(
+        options.adminUrl,
+        '/api/v1/agents/enrol',
+        { token: options.enrolToken ?? '', csr },
+        enrolResponse,
       );
-    }
-    return existing;
-  }
-  if (options.enrolToken === undefined) {
-    throw errors.configInvalid.create(
-      `invalid configuration:\n  this gateway is not enrolled yet (nothing in ${state.dir}): pass --enrol-token-file FILE or set RUSTRONAUT_ENROL_TOKEN`,
-    );
-  }
-  const { keyPem, csrPem } = await createKeyAndRequest('rustronaut-gateway');
-  const enrolled = await requestEnrolment(
-    options.adminUrl,
-    '/api/v1/agents/enrol',
-    { token: options.enrolToken, csr: csrPem },
-    enrolResponse,
-  );
-  const identity: AgentIdentity = {
-    agentId: enrolled.gatewayId,
-    orgId: enrolled.orgId,
-    controlUrl: enrolled.controlUrl,
-    keyPem,
-    certPem: enrolled.certificate,
-    caPem: enrolled.caCertificate,
-  };
-  await state.saveIdentity(identity);
-  logger.info({ gatewayId: identity.agentId, controlUrl: identity.controlUrl }, 'enrolled with the admin');
-  return identity;
+      return { agentId: gatewayId, ...rest };
+    },
+  });
 }

@@ -1,0 +1,235 @@
+import {
+  loadOrEnrol,
+  openAgentState,
+  requestEnrolment,
+  startControlClient,
+  type ControlClientOptions,
+} from '@rustronaut/agent';
+import type { Config } from '@rustronaut/config';
+import { connectorEnrolResponse, type ConfigSnapshot, type SiteTunnelConfig } from '@rustronaut/contracts';
+import type { Logger } from '@rustronaut/observability';
+import {
+  assertInterfaceFree,
+  createBackend,
+  ensureKeyFile,
+  type BackendOptions,
+  type Endpoint,
+} from '@rustronaut/wireguard';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { join } from 'node:path';
+import { createForwarders } from './forwarders.js';
+import { checkTargets } from './target-health.js';
+
+/** What starting a connector needs. */
+export interface ConnectorOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  /** Base URL of the admin API, for enrolment (`https://admin.example.com`). */
+  readonly adminUrl: string;
+  /** The site's one-time token (`rst_...`); needed only until the connector is enrolled. */
+  readonly token?: string | undefined;
+  /** Software version, reported in heartbeats. */
+  readonly agentVersion: string;
+  /** Seconds between keepalives to the hub, which keep NAT mappings open; default 25 (as wg-quick users pick). */
+  readonly persistentKeepalive?: number;
+  /** How often the targets and the tunnel are checked, in ms; default 10 s. */
+  readonly checkMs?: number;
+  /** Heartbeat and reconnection timings; tests shorten them. */
+  readonly control?: Pick<ControlClientOptions, 'heartbeatMs' | 'retryMinMs' | 'retryMaxMs'>;
+  /** Backend choice and supervision timings (`kind`, `wireguardGo`, `restartMinDelayMs`, ...). */
+  readonly backend?: Omit<BackendOptions, 'onEvent' | 'netns'>;
+}
+
+/** A running connector. */
+export interface RunningConnector {
+  /** The connector's WireGuard public key. */
+  readonly publicKey: string;
+  /** Fetches and applies the admin's snapshot now (SIGHUP). */
+  reload(): Promise<{ ok: true; version: number } | { ok: false; error: string }>;
+  /** Stops forwarding, leaves the control channel and deletes the interface. */
+  close(): Promise<void>;
+}
+
+/** A handshake older than this means the session is gone (WireGuard renews every 2 minutes). */
+const STALE_HANDSHAKE_MS = 180_000;
+/** Heartbeats carry at most 32 status fields; two are the uptime and the last error. */
+const MAX_REPORTED_TARGETS = 30;
+
+/**
+ * Starts a site connector: checks first that this host can run WireGuard (ERR_WG_BACKEND_UNAVAILABLE names what is
+ * missing), makes its key pair (the private key stays in `<dataDir>/connector/wg.key`, mode 0600), enrols once
+ * with the site's token, then follows the admin: with the hub's key, endpoint and address it brings the interface
+ * up (wireguard-go supervised, persistent keepalive), and listens on its tunnel address for each target, forwarding
+ * TCP to the target and accepting the hub's tunnel address only. It starts from the saved snapshot when the admin
+ * is down (fail static), re-resolves the hub's host name while the tunnel has no fresh handshake, and reports each
+ * target's health in its heartbeats.
+ */
+export async function startConnector(options: ConnectorOptions): Promise<RunningConnector> {
+  const { config } = options;
+  const logger = options.logger.child({ component: 'connector' });
+  const iface = config.connector.interface;
+  const keepalive = options.persistentKeepalive ?? 25;
+  const backend = await createBackend({
+    ...options.backend,
+    onEvent: (event) => {
+      if (event.type === 'device-restarted') logger.info({ attempt: event.attempt }, 'WireGuard device restarted');
+      else if (event.type === 'device-exited') {
+        logger.warn(
+          { code: event.code, signal: event.signal, restartInMs: event.restartInMs },
+          'WireGuard device died',
+        );
+      } else logger.warn({ attempt: event.attempt, err: event.error }, 'WireGuard device restart failed');
+    },
+  });
+  await assertInterfaceFree(iface, 'connector.interface (RUSTRONAUT_CONNECTOR_INTERFACE)');
+  const state = await openAgentState(config.dataDir, 'connector');
+  const keyFile = join(state.dir, 'wg.key');
+  const { publicKey } = await ensureKeyFile(keyFile);
+  const identity = await loadOrEnrol(state, {
+    logger,
+    what: 'connector',
+    commonName: 'rustronaut-connector',
+    token: options.token,
+    tokenHint: 'pass --token-file FILE (or /dev/stdin) or set RUSTRONAUT_CONNECTOR_TOKEN',
+    enrol: async (csr) => {
+      const { siteId, ...rest } = await requestEnrolment(
+        options.adminUrl,
+        '/api/v1/agents/connector-enrol',
+        { token: options.token ?? '', csr, publicKey },
+        connectorEnrolResponse,
+      );
+      return { agentId: siteId, ...rest };
+    },
+  });
+  logger.info({ backend: backend.kind, interface: iface, siteId: identity.agentId, publicKey }, 'connector starting');
+
+  const forwarders = createForwarders(logger);
+  /** What the interface was brought up with; undefined until the admin named a hub. */
+  let upWith: { address: string; hubAddress: string } | undefined;
+  let site: SiteTunnelConfig | undefined;
+  /** The hub's endpoint as last resolved, and the `host:port` it was resolved from. */
+  let resolved: { endpoint: Endpoint; from: string } | undefined;
+  let health: Record<string, 'up' | 'down'> = {};
+  let applying = Promise.resolve();
+
+  const resolveHub = async (host: string, port: number): Promise<Endpoint> => {
+    if (isIP(host) !== 0) return { address: host, port };
+    const { address } = await lookup(host);
+    return { address, port };
+  };
+
+  /** Brings the tunnel and the forwarders to `next`; serialized, so a check never races a snapshot. */
+  const converge = (next: SiteTunnelConfig, reResolve: boolean) => {
+    const run = applying.then(async () => {
+      site = next;
+      const hub = next.hub;
+      if (hub === null) {
+        logger.warn('no tunnel hub has reported to the admin yet: waiting for one');
+        return;
+      }
+      if (upWith === undefined) {
+        await backend.up({
+          name: iface,
+          privateKey: { file: keyFile },
+          addresses: [next.address],
+          routes: [`${hub.address}/32`],
+        });
+        upWith = { address: next.address, hubAddress: hub.address };
+      } else if (upWith.address !== next.address || upWith.hubAddress !== hub.address) {
+        // A backend brings its interface up once; new tunnel addresses come only with a new pool.
+        throw new Error('the tunnel addresses changed: restart the connector to apply them');
+      }
+      const from = `${hub.endpoint.host}:${String(hub.endpoint.port)}`;
+      if (reResolve || resolved?.from !== from) {
+        const endpoint = await resolveHub(hub.endpoint.host, hub.endpoint.port);
+        if (resolved !== undefined && resolved.endpoint.address !== endpoint.address) {
+          logger.info({ hub: from, from: resolved.endpoint.address, to: endpoint.address }, 'the hub moved');
+        }
+        resolved = { endpoint, from };
+      }
+      await backend.apply({
+        peers: [
+          {
+            publicKey: hub.publicKey,
+            endpoint: resolved.endpoint,
+            allowedIps: [`${hub.address}/32`],
+            persistentKeepalive: keepalive,
+          },
+        ],
+      });
+      await forwarders.update(next.address.replace(/\/\d+$/, ''), hub.address, next.targets);
+    });
+    applying = run.catch(() => undefined);
+    return run;
+  };
+
+  const saved = await state.loadSnapshot((reason) =>
+    logger.warn(
+      { file: `${state.dir}/snapshot.json`, reason },
+      'the saved snapshot is unreadable; waiting for the admin',
+    ),
+  );
+  let initialVersion: number | undefined;
+  if (saved?.site !== undefined && saved.orgId === identity.orgId) {
+    try {
+      await converge(saved.site, true);
+      initialVersion = saved.version;
+      logger.info({ version: saved.version }, 'serving the saved configuration until the admin answers');
+    } catch (err) {
+      logger.warn({ err }, 'cannot apply the saved configuration; waiting for the admin');
+    }
+  }
+
+  const control = startControlClient({
+    ...options.control,
+    identity,
+    logger,
+    agentVersion: options.agentVersion,
+    initialVersion,
+    status: () => health,
+    apply: async (snapshot: ConfigSnapshot) => {
+      if (snapshot.site === undefined) {
+        return { ok: false, error: 'the snapshot has no site section: was this connector enrolled with a site token?' };
+      }
+      try {
+        await converge(snapshot.site, false);
+      } catch (err) {
+        return { ok: false, error: `cannot apply the site configuration: ${(err as Error).message}` };
+      }
+      await state
+        .saveSnapshot(snapshot)
+        .catch((err: unknown) => logger.warn({ err }, 'cannot save the snapshot; a restart would use an older one'));
+      return { ok: true };
+    },
+  });
+
+  /** Target health for the heartbeats; and a tunnel without a fresh handshake dials the hub's name afresh. */
+  const check = async () => {
+    const current = site;
+    if (current === undefined) return;
+    health = await checkTargets(current.targets.slice(0, MAX_REPORTED_TARGETS), 3000);
+    if (upWith === undefined || current.hub === null || isIP(current.hub.endpoint.host) !== 0) return;
+    try {
+      const peer = (await backend.read()).peers.find((p) => p.publicKey === current.hub?.publicKey);
+      const last = peer?.lastHandshake?.getTime() ?? 0;
+      if (Date.now() - last > STALE_HANDSHAKE_MS) await converge(current, true);
+    } catch (err) {
+      logger.warn({ err }, 'cannot check the tunnel to the hub');
+    }
+  };
+  const checking = setInterval(() => void check(), options.checkMs ?? 10_000).unref();
+  void check();
+
+  return {
+    publicKey,
+    reload: () => control.resync(),
+    async close() {
+      clearInterval(checking);
+      await control.close();
+      await applying;
+      await forwarders.close();
+      await backend.down();
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { startConnector, type ConnectorOptions, type RunningConnector } from './connector.js';

@@ -1,0 +1,1 @@
+export { isHubEnrolled, startTunnelHub, type RunningTunnelHub, type TunnelHubOptions } from './hub.js';
