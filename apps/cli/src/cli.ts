@@ -94,7 +94,7 @@ async function agentEnrolment(
   const fromFile =
     source.file === undefined
       ? undefined
-      : await readFile(resolve(io.cwd, source.file), 'utf8').catch((err: unknown) => {
+      : await readTokenFile(io, source.file).catch((err: unknown) => {
           throw usage(`${source.fileFlag}: cannot read ${source.file ?? ''}: ${(err as Error).message}`);
         });
   const token = (fromFile ?? source.inline ?? io.env[source.env])?.trim() || undefined;
@@ -104,6 +104,22 @@ async function agentEnrolment(
     throw usage(`${from}: expected ${source.kind}`);
   }
   return { adminUrl: admin, token };
+}
+
+/** A token is 47 characters; a file much larger than that holds something else. */
+const MAX_TOKEN_FILE_BYTES = 4096;
+
+/** Reads a token file; `/dev/stdin` (or `-`) is read from the process's standard input, to its end. */
+async function readTokenFile(io: CliIo, file: string): Promise<string> {
+  if ((file === '/dev/stdin' || file === '-') && io.stdin !== undefined) {
+    let text = '';
+    for await (const chunk of io.stdin) {
+      text += chunk.toString();
+      if (text.length > MAX_TOKEN_FILE_BYTES) throw new Error('more than 4 KiB on standard input');
+    }
+    return text;
+  }
+  return readFile(resolve(io.cwd, file), 'utf8');
 }
 
 /** The token flags of `rustronaut gateway` and `rustronaut tunnel`: a gateway's (or hub's) `rgw_` token. */

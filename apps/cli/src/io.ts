@@ -2,6 +2,8 @@
 export interface CliIo {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
   readonly stderr: NodeJS.WritableStream;
+  /** Standard input, for `--token-file /dev/stdin` (a pipe may also be a socket, which `/dev/stdin` cannot open). */
+  readonly stdin?: AsyncIterable<Buffer | string>;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
   /** Resolves with the signal name when the process is asked to stop (SIGINT or SIGTERM). */

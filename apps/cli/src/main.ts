@@ -12,6 +12,7 @@ const shutdown = waitForSignal().then((signal) => {
 const code = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
+  stdin: process.stdin,
   env: process.env,
   cwd: process.cwd(),
   waitForShutdown: () => shutdown,

@@ -53,6 +53,8 @@ export interface RunningConnector {
 
 /** A handshake older than this means the session is gone (WireGuard renews every 2 minutes). */
 const STALE_HANDSHAKE_MS = 180_000;
+/** How long a target may take to accept a connection before it counts as down. */
+const TARGET_TIMEOUT_MS = 3000;
 /** Heartbeats carry at most 32 status fields; two are the uptime and the last error. */
 const MAX_REPORTED_TARGETS = 30;
 
@@ -197,6 +199,8 @@ export async function startConnector(options: ConnectorOptions): Promise<Running
       } catch (err) {
         return { ok: false, error: `cannot apply the site configuration: ${(err as Error).message}` };
       }
+      // The heartbeat that follows an applied snapshot carries the health of the targets it names.
+      health = await checkTargets(snapshot.site.targets.slice(0, MAX_REPORTED_TARGETS), TARGET_TIMEOUT_MS);
       await state
         .saveSnapshot(snapshot)
         .catch((err: unknown) => logger.warn({ err }, 'cannot save the snapshot; a restart would use an older one'));
@@ -208,7 +212,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Running
   const check = async () => {
     const current = site;
     if (current === undefined) return;
-    health = await checkTargets(current.targets.slice(0, MAX_REPORTED_TARGETS), 3000);
+    health = await checkTargets(current.targets.slice(0, MAX_REPORTED_TARGETS), TARGET_TIMEOUT_MS);
     if (upWith === undefined || current.hub === null || isIP(current.hub.endpoint.host) !== 0) return;
     try {
       const peer = (await backend.read()).peers.find((p) => p.publicKey === current.hub?.publicKey);
