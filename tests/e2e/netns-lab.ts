@@ -73,7 +73,9 @@ export function createLab(): Lab {
         }).toString();
       } catch (err) {
         const stderr = (err as { stderr?: Buffer }).stderr?.toString() ?? '';
-        throw new Error(`${command} ${args.join(' ')} in ${ns} failed: ${stderr || (err as Error).message}`);
+        throw new Error(`${command} ${args.join(' ')} in ${ns} failed: ${stderr || (err as Error).message}`, {
+          cause: err,
+        });
       }
     },
     start(ns, command, args, env = {}, options = {}) {
@@ -94,7 +96,9 @@ export function createLab(): Lab {
     },
     tails(chars = 2000) {
       return processes
-        .map((p) => `--- ${p.child.spawnargs.slice(3, 6).join(' ')} (pid ${String(p.pid)}):\n${p.output().slice(-chars)}`)
+        .map(
+          (p) => `--- ${p.child.spawnargs.slice(3, 6).join(' ')} (pid ${String(p.pid)}):\n${p.output().slice(-chars)}`,
+        )
         .join('\n');
     },
     async close() {

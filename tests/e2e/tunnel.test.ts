@@ -57,6 +57,7 @@ const get = (
 const viaGateway = (host: string, path = '/', headers: Record<string, string> = {}, timeoutMs = 10_000) =>
   get(fromClient, `${GATEWAY}${path}`, host, headers, timeoutMs);
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed JSON answers of the admin API
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const answer = (await fromGw.send({
     url: `${ADMIN}${path}`,
@@ -151,7 +152,9 @@ describeWithTools('WireGuard tunnels across network namespaces', missingWireguar
       RUSTRONAUT_ADMIN_PASSWORD: PASSWORD,
     });
     await within(150_000, 'the admin', async () => (await get(fromGw, `${ADMIN}/readyz`)).status === 200, 500);
-    await within(10_000, 'the services', async () => services.every((s) => s.output().includes('listening')));
+    await within(10_000, 'the services', () =>
+      Promise.resolve(services.every((s) => s.output().includes('listening'))),
+    );
 
     const login = await api('POST', '/api/v1/auth/login', { email: EMAIL, password: PASSWORD });
     accessToken = login.body.accessToken as string;
@@ -180,7 +183,13 @@ describeWithTools('WireGuard tunnels across network namespaces', missingWireguar
 
     rustronaut(
       ns.gw,
-      ['tunnel', '--admin', ADMIN, '--enrol-token-file', await tokenFile('hub.token', hubRow.body.enrolToken)],
+      [
+        'tunnel',
+        '--admin',
+        ADMIN,
+        '--enrol-token-file',
+        await tokenFile('hub.token', hubRow.body.enrolToken as string),
+      ],
       {
         RUSTRONAUT_DATA_DIR: join(tmp.path, 'hub'),
         RUSTRONAUT_TUNNEL_INTERFACE: hubIface,
@@ -190,7 +199,13 @@ describeWithTools('WireGuard tunnels across network namespaces', missingWireguar
     );
     rustronaut(
       ns.gw,
-      ['gateway', '--admin', ADMIN, '--enrol-token-file', await tokenFile('gateway.token', edge.body.enrolToken)],
+      [
+        'gateway',
+        '--admin',
+        ADMIN,
+        '--enrol-token-file',
+        await tokenFile('gateway.token', edge.body.enrolToken as string),
+      ],
       {
         RUSTRONAUT_DATA_DIR: join(tmp.path, 'gateway'),
         RUSTRONAUT_GATEWAY_HTTP_LISTEN: '10.1.0.1:8000',
@@ -327,7 +342,7 @@ describeWithTools('WireGuard tunnels across network namespaces', missingWireguar
     startConnector(ns.site2, join(tmp.path, 'site2'), `rd${lab.id}`, `${second.body.enrolToken as string}\n`);
     const device = await api('POST', `/api/v1/orgs/${orgId}/devices`, { name: 'laptop', siteIds: [siteId] });
     expect(device.status).toBe(201);
-    await within(30_000, 'the hub with three peers', async () => hubPeers().size === 3, 500);
+    await within(30_000, 'the hub with three peers', () => Promise.resolve(hubPeers().size === 3), 500);
     await within(
       30_000,
       'the second site through its tunnel',

@@ -3,15 +3,15 @@ import {
   openAgentState,
   requestEnrolment,
   startControlClient,
-  type ControlClientOptions,
+  type AgentOptions,
 } from '@rustronaut/agent';
 import type { Config } from '@rustronaut/config';
 import { connectorEnrolResponse, type ConfigSnapshot, type SiteTunnelConfig } from '@rustronaut/contracts';
-import type { Logger } from '@rustronaut/observability';
 import {
   assertInterfaceFree,
   createBackend,
   ensureKeyFile,
+  logBackendEvent,
   type BackendOptions,
   type Endpoint,
 } from '@rustronaut/wireguard';
@@ -22,21 +22,14 @@ import { createForwarders } from './forwarders.js';
 import { checkTargets } from './target-health.js';
 
 /** What starting a connector needs. */
-export interface ConnectorOptions {
+export interface ConnectorOptions extends AgentOptions {
   readonly config: Config;
-  readonly logger: Logger;
-  /** Base URL of the admin API, for enrolment (`https://admin.example.com`). */
-  readonly adminUrl: string;
   /** The site's one-time token (`rst_...`); needed only until the connector is enrolled. */
   readonly token?: string | undefined;
-  /** Software version, reported in heartbeats. */
-  readonly agentVersion: string;
   /** Seconds between keepalives to the hub, which keep NAT mappings open; default 25 (as wg-quick users pick). */
   readonly persistentKeepalive?: number;
   /** How often the targets and the tunnel are checked, in ms; default 10 s. */
   readonly checkMs?: number;
-  /** Heartbeat and reconnection timings; tests shorten them. */
-  readonly control?: Pick<ControlClientOptions, 'heartbeatMs' | 'retryMinMs' | 'retryMaxMs'>;
   /** Backend choice and supervision timings (`kind`, `wireguardGo`, `restartMinDelayMs`, ...). */
   readonly backend?: Omit<BackendOptions, 'onEvent' | 'netns'>;
 }
@@ -74,15 +67,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Running
   const keepalive = options.persistentKeepalive ?? 25;
   const backend = await createBackend({
     ...options.backend,
-    onEvent: (event) => {
-      if (event.type === 'device-restarted') logger.info({ attempt: event.attempt }, 'WireGuard device restarted');
-      else if (event.type === 'device-exited') {
-        logger.warn(
-          { code: event.code, signal: event.signal, restartInMs: event.restartInMs },
-          'WireGuard device died',
-        );
-      } else logger.warn({ attempt: event.attempt, err: event.error }, 'WireGuard device restart failed');
-    },
+    onEvent: (event) => logBackendEvent(logger, event),
   });
   await assertInterfaceFree(iface, 'connector.interface (RUSTRONAUT_CONNECTOR_INTERFACE)');
   const state = await openAgentState(config.dataDir, 'connector');

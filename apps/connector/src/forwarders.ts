@@ -43,17 +43,17 @@ export function createForwarders(logger: Logger): Forwarders {
     const upstream = connect({ host, port, noDelay: true });
     client.setNoDelay(true);
     sockets.add(client).add(upstream);
-    const end = (err?: Error) => {
-      if (err !== undefined) logger.debug({ err, target: name }, 'forwarded connection failed');
-      // A reset on one side is passed on as a reset, so the gateway sees the failure (502), not a clean end.
-      client.destroy();
-      upstream.destroy();
+    // A failure on one side is passed on as a reset (RST), so the gateway sees it (502), not a clean end.
+    const failed = (from: Socket, other: Socket) => (err: Error) => {
+      logger.debug({ err, target: name }, 'forwarded connection failed');
+      other.resetAndDestroy();
+      from.destroy();
     };
-    client.on('error', end).on('close', () => {
+    client.on('error', failed(client, upstream)).on('close', () => {
       sockets.delete(client);
       upstream.destroySoon();
     });
-    upstream.on('error', end).on('close', () => {
+    upstream.on('error', failed(upstream, client)).on('close', () => {
       sockets.delete(upstream);
       client.destroySoon();
     });

@@ -1,26 +1,21 @@
 import {
   controlRefusal,
+  gatewayEnrolment,
   loadOrEnrol,
   openAgentState,
-  requestEnrolment,
   startControlClient,
+  type AgentOptions,
   type ControlClient,
-  type ControlClientOptions,
 } from '@rustronaut/agent';
 import type { Config } from '@rustronaut/config';
-import {
-  enrolResponse,
-  type ConfigSnapshot,
-  type HubPeer,
-  type HubReportRequest,
-  type HubTunnelConfig,
-} from '@rustronaut/contracts';
-import { createOpsServer, type Logger, type Registry } from '@rustronaut/observability';
+import { type ConfigSnapshot, type HubPeer, type HubReportRequest, type HubTunnelConfig } from '@rustronaut/contracts';
+import { createOpsServer, type Registry } from '@rustronaut/observability';
 import {
   assertInterfaceFree,
   createBackend,
   createPeerStatsTracker,
   ensureKeyFile,
+  logBackendEvent,
   type BackendOptions,
   type PeerStats,
 } from '@rustronaut/wireguard';
@@ -30,22 +25,15 @@ import { hubEndpoint } from './hub-endpoint.js';
 import { listenOps } from './listen-ops.js';
 
 /** What starting a tunnel hub needs. */
-export interface TunnelHubOptions {
+export interface TunnelHubOptions extends AgentOptions {
   readonly config: Config;
-  readonly logger: Logger;
   readonly metrics: Registry;
-  /** Base URL of the admin API, for enrolment (`https://admin.example.com`). */
-  readonly adminUrl: string;
   /** One-time enrolment token of a gateway of kind `hub`; needed only until the hub is enrolled. */
   readonly enrolToken?: string | undefined;
-  /** Software version, reported in heartbeats. */
-  readonly agentVersion: string;
   /** Open the ops listener on `tunnel.opsListen`; default true (`rustronaut start` serves the metrics elsewhere). */
   readonly opsListener?: boolean;
   /** How often the device is read and the report sent, in ms; default 10 s. */
   readonly reportMs?: number;
-  /** Heartbeat and reconnection timings; tests shorten them. */
-  readonly control?: Pick<ControlClientOptions, 'heartbeatMs' | 'retryMinMs' | 'retryMaxMs'>;
   /** Backend choice and supervision timings (`kind`, `wireguardGo`, `restartMinDelayMs`, ...). */
   readonly backend?: Omit<BackendOptions, 'onEvent' | 'netns'>;
 }
@@ -80,17 +68,10 @@ export async function startTunnelHub(options: TunnelHubOptions): Promise<Running
   const backend = await createBackend({
     ...options.backend,
     onEvent: (event) => {
+      logBackendEvent(logger, event);
       if (event.type === 'device-restarted') {
         tracker.deviceRestarted();
         metrics.deviceRestarted();
-        logger.info({ attempt: event.attempt }, 'WireGuard device restarted and re-configured');
-      } else if (event.type === 'device-exited') {
-        logger.warn(
-          { code: event.code, signal: event.signal, restartInMs: event.restartInMs },
-          'WireGuard device died',
-        );
-      } else {
-        logger.warn({ attempt: event.attempt, err: event.error }, 'WireGuard device restart failed');
       }
     },
   });
@@ -102,15 +83,7 @@ export async function startTunnelHub(options: TunnelHubOptions): Promise<Running
     commonName: 'rustronaut-tunnel-hub',
     token: options.enrolToken,
     tokenHint: 'pass --enrol-token-file FILE or set RUSTRONAUT_ENROL_TOKEN (a token of a gateway of kind hub)',
-    enrol: async (csr) => {
-      const { gatewayId, ...rest } = await requestEnrolment(
-        options.adminUrl,
-        '/api/v1/agents/enrol',
-        { token: options.enrolToken ?? '', csr },
-        enrolResponse,
-      );
-      return { agentId: gatewayId, ...rest };
-    },
+    enrol: gatewayEnrolment(options.adminUrl, options.enrolToken),
   });
   const keyFile = join(state.dir, 'wg.key');
   const { publicKey } = await ensureKeyFile(keyFile);

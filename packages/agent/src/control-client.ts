@@ -25,6 +25,17 @@ export interface ControlClientOptions {
   readonly retryMaxMs?: number;
 }
 
+/** What every agent (gateway, tunnel hub, connector) is started with besides its own settings. */
+export interface AgentOptions {
+  readonly logger: Logger;
+  /** Base URL of the admin API, for enrolment (`https://admin.example.com`). */
+  readonly adminUrl: string;
+  /** Software version, reported in heartbeats. */
+  readonly agentVersion: string;
+  /** Heartbeat and reconnection timings; tests shorten them. */
+  readonly control?: Pick<ControlClientOptions, 'heartbeatMs' | 'retryMinMs' | 'retryMaxMs'>;
+}
+
 /** A running control client. */
 export interface ControlClient {
   /** Fetches and applies the snapshot now (SIGHUP). */

@@ -1,3 +1,4 @@
+import { enrolResponse } from '@rustronaut/contracts';
 import { errors } from '@rustronaut/errors';
 import type { Logger } from '@rustronaut/observability';
 import { request } from 'undici';
@@ -146,4 +147,13 @@ export async function loadOrEnrol(state: AgentState, options: LoadOrEnrolOptions
   await state.saveIdentity(identity);
   logger.info({ agentId: identity.agentId, controlUrl: identity.controlUrl }, `${what} enrolled with the admin`);
   return identity;
+}
+
+/** The enrolment of a gateway or a tunnel hub (`POST /api/v1/agents/enrol`, an `rgw_` token), for {@link loadOrEnrol}. */
+export function gatewayEnrolment(adminUrl: string, token: string | undefined): (csrPem: string) => Promise<Enrolled> {
+  return async (csr) => {
+    const body = { token: token ?? '', csr };
+    const { gatewayId, ...rest } = await requestEnrolment(adminUrl, '/api/v1/agents/enrol', body, enrolResponse);
+    return { agentId: gatewayId, ...rest };
+  };
 }

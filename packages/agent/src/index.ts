@@ -3,12 +3,14 @@ export { createBackoff, type Backoff } from './backoff.js';
 export {
   controlRefusal,
   startControlClient,
+  type AgentOptions,
   type ControlAnswer,
   type ControlClient,
   type ControlClientOptions,
 } from './control-client.js';
 export {
   createKeyAndRequest,
+  gatewayEnrolment,
   loadOrEnrol,
   requestEnrolment,
   type Enrolled,

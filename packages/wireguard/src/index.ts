@@ -1,4 +1,5 @@
 export { createBackend } from './backend/create-backend.js';
+export { logBackendEvent, type EventLogger } from './backend/event-log.js';
 export { assertInterfaceFree } from './backend/interface-in-use.js';
 export { createPeerStatsTracker } from './backend/peer-stats.js';
 export { probeBackend } from './backend/probe.js';

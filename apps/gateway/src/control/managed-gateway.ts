@@ -1,15 +1,15 @@
 import {
   controlRefusal,
+  gatewayEnrolment,
   loadOrEnrol,
   openAgentState,
-  requestEnrolment,
   startControlClient,
   type AgentIdentity,
   type AgentState,
   type ControlClient,
   type ControlClientOptions,
 } from '@rustronaut/agent';
-import { accessRedeemResponse, enrolResponse, type AccessEvent } from '@rustronaut/contracts';
+import { accessRedeemResponse, type AccessEvent } from '@rustronaut/contracts';
 import type { RedeemOutcome } from '../access/managed-access.js';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../gateway.js';
 import { createAccessReporter } from './access-reporter.js';
@@ -132,14 +132,6 @@ function enrolledIdentity(state: AgentState, options: ManagedGatewayOptions): Pr
     commonName: 'rustronaut-gateway',
     token: options.enrolToken,
     tokenHint: 'pass --enrol-token-file FILE or set RUSTRONAUT_ENROL_TOKEN',
-    enrol: async (csr) => {
-      const { gatewayId, ...rest } = await requestEnrolment(
-        options.adminUrl,
-        '/api/v1/agents/enrol',
-        { token: options.enrolToken ?? '', csr },
-        enrolResponse,
-      );
-      return { agentId: gatewayId, ...rest };
-    },
+    enrol: gatewayEnrolment(options.adminUrl, options.enrolToken),
   });
 }

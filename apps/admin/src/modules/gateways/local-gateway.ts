@@ -13,10 +13,7 @@ const LOCAL_NAMES = { gateway: 'local', hub: 'local-hub' } as const;
  * missing. Undefined while no organisation exists yet (the setup link has not been used). The agent then enrols
  * like any other, over the same endpoint.
  */
-export async function localAgentEnrolToken(
-  ctx: AdminContext,
-  kind: 'gateway' | 'hub',
-): Promise<string | undefined> {
+export async function localAgentEnrolToken(ctx: AdminContext, kind: 'gateway' | 'hub'): Promise<string | undefined> {
   const [org] = await ctx.db
     .select({ id: organizations.id })
     .from(organizations)
