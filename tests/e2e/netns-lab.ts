@@ -2,8 +2,8 @@
 // processes run inside them (by pid, always stopped and deleted at the end). Needs root and iproute2.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { basename } from 'node:path';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 /** A process started in a namespace: its output so far and its exit. */
@@ -40,6 +40,13 @@ export interface Lab {
   /** Stops every process started here (SIGTERM, then SIGKILL after 5 s) and deletes the namespaces. */
   close(): Promise<void>;
 }
+
+/** `ip` by its full path: a process may be started with a PATH that lacks it (to test what it says then). */
+const IP =
+  (process.env['PATH'] ?? '')
+    .split(':')
+    .map((dir) => join(dir, 'ip'))
+    .find((path) => existsSync(path)) ?? 'ip';
 
 /** Creates an empty lab. */
 export function createLab(): Lab {
@@ -81,7 +88,7 @@ export function createLab(): Lab {
     start(ns, command, args, env = {}, options = {}) {
       const piped = options.input !== undefined || options.interactive === true;
       // `ip netns exec` execs the command: the pid is the command's own.
-      const child = spawn('ip', ['netns', 'exec', ns, command, ...args], {
+      const child = spawn(IP, ['netns', 'exec', ns, command, ...args], {
         env: { PATH: process.env['PATH'] ?? '', ...env },
         stdio: [piped ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       });

@@ -371,3 +371,65 @@ describeWithTools('WireGuard tunnels across network namespaces', missingWireguar
     expect(after?.rx).toBeGreaterThanOrEqual(before.get(sitePublicKey)?.rx ?? Infinity);
   }, 90_000);
 });
+
+describeWithTools('rustronaut start and its tunnel hub', missingWireguardGo(), () => {
+  let startLab: Lab;
+  let dir: TempDir;
+  beforeAll(async () => {
+    startLab = createLab();
+    dir = await makeTempDir('rustronaut-e2e-start-hub-');
+  });
+  afterAll(async () => {
+    await startLab.close();
+    await dir.remove();
+  }, 30_000);
+
+  /** `rustronaut start` in `namespace` with a first owner, so the local gateway and hub can enrol. */
+  const start = (namespace: string, env: Record<string, string> = {}) =>
+    startLab.start(namespace, process.execPath, [CLI, 'start'], {
+      RUSTRONAUT_LOG_FORMAT: 'json',
+      RUSTRONAUT_DATA_DIR: join(dir.path, 'data'),
+      RUSTRONAUT_ADMIN_EMAIL: EMAIL,
+      RUSTRONAUT_ADMIN_PASSWORD: PASSWORD,
+      RUSTRONAUT_TUNNEL_INTERFACE: `rs${startLab.id}`,
+      ...env,
+    });
+  const fetchIn = (namespace: string, url: string) =>
+    startLab.exec(namespace, process.execPath, [
+      '-e',
+      `fetch(${JSON.stringify(url)}).then(async (r) => console.log(r.status, await r.text()), () => console.log(0))`,
+    ]);
+  const logged = (proc: LabProcess, text: string, ms: number) => {
+    const started = Date.now();
+    return new Promise<void>((resolve, reject) => {
+      const timer = setInterval(() => {
+        if (proc.output().includes(text)) resolve();
+        else if (Date.now() - started > ms)
+          reject(new Error(`no "${text}" within ${String(ms)} ms:\n${proc.output()}`));
+        else return;
+        clearInterval(timer);
+      }, 200);
+    });
+  };
+
+  it('runs the hub when it may (interface up, metrics on the gateway ops listener), says what is missing when not', async () => {
+    const namespace = startLab.namespace('start');
+    const withHub = start(namespace);
+    await logged(withHub, 'hub peers reconciled', 150_000);
+    expect(startLab.exec(namespace, 'ip', ['-br', 'address', 'show', `rs${startLab.id}`])).toContain('100.96.0.1/16');
+    expect(fetchIn(namespace, 'http://127.0.0.1:9090/metrics')).toContain('rustronaut_tunnel_peers{kind="site"} 0');
+    withHub.child.kill('SIGTERM');
+    expect(await withHub.exited).toBe(0);
+    expect(() => startLab.exec(namespace, 'ip', ['link', 'show', `rs${startLab.id}`])).toThrow();
+
+    // The same data directory, but no wireguard-go (nor ip) on PATH: the rest runs, the log says what is missing.
+    const withoutHub = start(namespace, { PATH: dir.path });
+    await logged(withoutHub, 'the tunnel hub does not run in this process', 60_000);
+    expect(withoutHub.output()).toContain('wireguard-go (Debian package wireguard-go)');
+    await within(30_000, 'the admin without a hub', async () =>
+      Promise.resolve(fetchIn(namespace, 'http://127.0.0.1:8080/readyz').startsWith('200')),
+    );
+    withoutHub.child.kill('SIGTERM');
+    expect(await withoutHub.exited).toBe(0);
+  }, 240_000);
+});
