@@ -10,16 +10,16 @@ import { readFile } from 'node:fs/promises';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { join } from 'node:path';
 import Provider from 'oidc-provider';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestAdmin, testDrivers, type TestAdmin } from '../../apps/admin/test/harness.js';
 import { totpCode } from '../../apps/admin/src/auth/totp.js';
 import { recordAcmeFailures } from '../../apps/admin/test/acme-state.js';
 import { addReportedHub } from '../../apps/admin/test/openapi-world.js';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { launchChromium, requireChromium } from './chromium.js';
 import { CLI } from './cli-process.js';
 
-const CHROMIUM = process.env.RUSTRONAUT_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOTS = new URL('../../artifacts/screenshots/', import.meta.url);
 const CONSOLE_BUNDLE = new URL('../../apps/console/dist/index.html', import.meta.url);
 const SIZES = [
@@ -27,12 +27,7 @@ const SIZES = [
   { width: 375, height: 812 },
 ] as const;
 
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) {
-  const message = `Chromium browser tests cannot run: ${CHROMIUM} is missing (apt-get install -y chromium)`;
-  if (process.env.CI === 'true') throw new Error(message);
-  process.stderr.write(`\n*** WARNING: console browser tests SKIPPED: ${message}; under CI=true this fails ***\n`);
-}
+const haveChromium = requireChromium('the console browser tests');
 
 /** A shell running a command line in its own process group, with what it printed. */
 interface ShellProcess {
@@ -143,17 +138,7 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
     orgPath = `/orgs/${t.owner.orgId}`;
     upstream = await startHttpUpstream({ name: 'wiki' });
     tmp = await makeTempDir('rustronaut-e2e-console-');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: SIZES[0], baseURL: t.url });
     recordCalls(context);
     // A tunnel hub that reported its key and endpoint, as `rustronaut tunnel` does: client devices need one.
@@ -728,7 +713,7 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
       for (const [path, heading] of pages) {
         await page.goto(`${orgPath}/${path}`);
         await page.getByRole('heading', { level: 1, name: heading, exact: true }).waitFor();
-        await expect.poll(() => page.locator('.loading').count(), path).toBe(0);
+        await expect.poll(() => page.locator('.loading').count(), { message: path }).toBe(0);
         expect(await page.getByRole('alert').count(), path).toBe(0);
         // Every control has a name: a <label>, aria-label(ledby), or a button's own text.
         const unnamed = await page.evaluate(`[...document.querySelectorAll('input, select, textarea, button')]
@@ -736,6 +721,11 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
             && !el.getAttribute('aria-labelledby') && !(el.tagName === 'BUTTON' && el.textContent.trim() !== ''))
           .map((el) => el.outerHTML.slice(0, 120))`);
         expect(unnamed, path).toEqual([]);
+        await page.screenshot({
+          path: new URL(`page-${path.replace(/[0-9a-f-]{36}/, 'wiki').replaceAll('/', '-')}-375x812.png`, SCREENSHOTS)
+            .pathname,
+          fullPage: true,
+        });
         const overflow = await page.evaluate(
           'document.documentElement.scrollWidth - document.documentElement.clientWidth',
         );

@@ -5,11 +5,11 @@
 // request (within 1 s) is sent to sign in again. Then API keys, a 403 without a redirect loop, and the audit log.
 import { freePorts, makeTempDir, startHttpUpstream, type HttpUpstream, type TempDir } from '@rustronaut/testkit';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { existsSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, requireChromium } from './chromium.js';
 import { runCli, waitForOk, type CliProcess } from './cli-process.js';
 
 interface Reply {
@@ -305,29 +305,12 @@ describe('the browser flow through a managed gateway', () => {
 // The same flow in a real Chromium (Debian's `chromium`, driven by playwright-core): the console's login page
 // takes the gateway's intent, and the browser ends on the resource with its cookie. Resource hosts resolve to
 // 127.0.0.1 through Chromium's host resolver rules.
-const CHROMIUM = process.env.RUSTRONAUT_TEST_CHROMIUM ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) {
-  const message = `the browser flow cannot run in Chromium: ${CHROMIUM} is missing (apt-get install -y chromium)`;
-  if (process.env.CI === 'true') throw new Error(message);
-  process.stderr.write(`\n*** WARNING: identity browser test SKIPPED: ${message}; under CI=true this fails ***\n`);
-}
+const haveChromium = requireChromium('the identity browser test');
 
 describe.skipIf(!haveChromium)('the browser flow in Chromium', () => {
   let browser: Browser;
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--host-resolver-rules=MAP *.e2e.example 127.0.0.1',
-      ],
-    });
+    browser = await launchChromium(['--host-resolver-rules=MAP *.e2e.example 127.0.0.1']);
   });
   afterAll(() => browser?.close());
 

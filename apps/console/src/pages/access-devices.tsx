@@ -1,9 +1,9 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useParams } from 'react-router';
-import { fieldErrorsOf } from '../api/problem.js';
 import type { DeviceConfigView, DeviceCreatedView, DeviceView, Page, SiteView } from '../api/types.js';
 import { timeAgo } from '../lib/format.js';
 import { useApi } from '../shell/session.js';
+import { useAction } from '../shell/use-action.js';
 import { useLoad } from '../shell/use-load.js';
 import { Banner, ErrorBanner } from '../ui/banner.js';
 import { Button } from '../ui/button.js';
@@ -27,16 +27,13 @@ export function DevicesTab() {
   const [name, setName] = useState('');
   const [publicKey, setPublicKey] = useState('');
   const [siteIds, setSiteIds] = useState<string[]>([]);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
-  const [listError, setListError] = useState<unknown>(undefined);
   const [shown, setShown] = useState<ShownConfig | undefined>(undefined);
+  const adding = useAction();
+  const rows = useAction();
 
-  const create = async (event: FormEvent) => {
+  const create = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    void adding.run(async () => {
       const created = await api.request<DeviceCreatedView>('POST', `${base}/devices`, {
         name,
         siteIds,
@@ -47,32 +44,20 @@ export function DevicesTab() {
       setPublicKey('');
       setSiteIds([]);
       devices.reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
-  const show = async (device: DeviceView) => {
-    setListError(undefined);
-    try {
+  const show = (device: DeviceView) =>
+    void rows.run(async () => {
       const config = await api.get<DeviceConfigView>(`${base}/devices/${device.id}/config`);
       setShown({ ...config, name: device.name, withPrivateKey: false });
-    } catch (err) {
-      setListError(err);
-    }
-  };
-  const remove = async (device: DeviceView) => {
-    setListError(undefined);
-    try {
+    }, device.id);
+  const remove = (device: DeviceView) =>
+    void rows.run(async () => {
       await api.request('DELETE', `${base}/devices/${device.id}`);
       if (shown?.name === device.name) setShown(undefined);
       devices.reload();
-    } catch (err) {
-      setListError(err);
-    }
-  };
-  const fields = fieldErrorsOf(error);
+    }, device.id);
+  const { fields, error } = adding;
   const siteNames = new Map((sites.data?.items ?? []).map((s) => [s.id, s.name]));
   const configText = shown?.config;
   const download = useMemo(
@@ -89,7 +74,7 @@ export function DevicesTab() {
           A laptop or phone of yours that reaches the sites you pick through the organisation’s tunnel hub, with the
           WireGuard app.
         </p>
-        <form onSubmit={(e) => void create(e)} noValidate>
+        <form onSubmit={create} noValidate>
           {error !== undefined && Object.keys(fields).length === 0 ? (
             <ErrorBanner error={error} title="Device not created" />
           ) : null}
@@ -136,7 +121,7 @@ export function DevicesTab() {
             )}
             {fields.siteIds === undefined ? null : <p className="field-error">{fields.siteIds}</p>}
           </fieldset>
-          <Button type="submit" variant="primary" busy={busy}>
+          <Button type="submit" variant="primary" busy={adding.running !== undefined}>
             Create device
           </Button>
         </form>
@@ -166,7 +151,7 @@ export function DevicesTab() {
         </section>
       )}
       <ErrorBanner error={devices.error} title="Could not load the devices" />
-      <ErrorBanner error={listError} title="That did not work" />
+      <ErrorBanner error={rows.error} title="That did not work" />
       {devices.data === undefined && devices.error === undefined ? <Loading /> : null}
       {devices.data !== undefined && devices.data.items.length === 0 ? (
         <EmptyState title="No devices yet">Add one above to connect a laptop or phone.</EmptyState>
@@ -185,10 +170,15 @@ export function DevicesTab() {
                       .join(', ')}`}
               </span>
               <span className="row-actions">
-                <Button variant="ghost" onClick={() => void show(d)} aria-label={`Config and QR code of ${d.name}`}>
+                <Button
+                  variant="ghost"
+                  busy={rows.running === d.id}
+                  onClick={() => show(d)}
+                  aria-label={`Config and QR code of ${d.name}`}
+                >
                   Config and QR code
                 </Button>
-                <Button variant="ghost" onClick={() => void remove(d)} aria-label={`Delete ${d.name}`}>
+                <Button variant="ghost" onClick={() => remove(d)} aria-label={`Delete ${d.name}`}>
                   Delete
                 </Button>
               </span>

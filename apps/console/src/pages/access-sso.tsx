@@ -1,9 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { useParams } from 'react-router';
-import { fieldErrorsOf } from '../api/problem.js';
 import type { IdentityProviderView, Page } from '../api/types.js';
 import { listOf, parseRoleMapping } from '../lib/sso.js';
 import { useApi } from '../shell/session.js';
+import { useAction } from '../shell/use-action.js';
 import { useLoad } from '../shell/use-load.js';
 import { ErrorBanner } from '../ui/banner.js';
 import { Button } from '../ui/button.js';
@@ -34,19 +34,15 @@ export function SsoTab() {
     [base],
   );
   const [form, setForm] = useState(EMPTY);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
-  const [listError, setListError] = useState<unknown>(undefined);
-  const [removing, setRemoving] = useState<string | undefined>(undefined);
+  const adding = useAction();
+  const removing = useAction();
   const set = (field: keyof typeof EMPTY) => (value: string | boolean) => setForm((f) => ({ ...f, [field]: value }));
   const mapping = parseRoleMapping(form.roleMapping);
 
-  const create = async (event: FormEvent) => {
+  const create = (event: FormEvent) => {
     event.preventDefault();
     if ('error' in mapping) return;
-    setBusy(true);
-    setError(undefined);
-    try {
+    void adding.run(async () => {
       await api.request('POST', `${base}/identity-providers`, {
         name: form.name,
         issuer: form.issuer.trim(),
@@ -60,25 +56,14 @@ export function SsoTab() {
       });
       setForm(EMPTY);
       providers.reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
-  const remove = async (provider: IdentityProviderView) => {
-    setRemoving(provider.id);
-    setListError(undefined);
-    try {
+  const remove = (provider: IdentityProviderView) =>
+    void removing.run(async () => {
       await api.request('DELETE', `${base}/identity-providers/${provider.id}`);
       providers.reload();
-    } catch (err) {
-      setListError(err);
-    } finally {
-      setRemoving(undefined);
-    }
-  };
-  const fields = fieldErrorsOf(error);
+    }, provider.id);
+  const { fields, error } = adding;
   const items = providers.data?.items ?? [];
 
   return (
@@ -86,7 +71,7 @@ export function SsoTab() {
       <section className="section" aria-labelledby="sso-list">
         <h2 id="sso-list">Identity providers</h2>
         <ErrorBanner error={providers.error} title="Could not load the identity providers" />
-        <ErrorBanner error={listError} title="Not removed" />
+        <ErrorBanner error={removing.error} title="Not removed" />
         {providers.data === undefined && providers.error === undefined ? <Loading /> : null}
         {providers.data !== undefined && items.length === 0 ? (
           <EmptyState title="No single sign-on yet">
@@ -117,8 +102,8 @@ export function SsoTab() {
             <SecretBox label={`Redirect URI of ${p.name}`} value={p.redirectUri}>
               <Button
                 variant="danger"
-                busy={removing === p.id}
-                onClick={() => void remove(p)}
+                busy={removing.running === p.id}
+                onClick={() => remove(p)}
                 aria-label={`Remove ${p.name}`}
               >
                 Remove
@@ -133,7 +118,7 @@ export function SsoTab() {
           Register <code>{window.location.origin}/api/v1/auth/sso/callback</code> as a redirect URI at the provider (the
           list above shows the exact one once added). The client secret is stored encrypted and never shown again.
         </p>
-        <form onSubmit={(e) => void create(e)} noValidate>
+        <form onSubmit={create} noValidate>
           {error !== undefined && Object.keys(fields).length === 0 ? (
             <ErrorBanner error={error} title="Provider not added" />
           ) : null}
@@ -210,7 +195,7 @@ export function SsoTab() {
             checked={form.provision}
             onChange={(e) => set('provision')(e.target.checked)}
           />
-          <Button type="submit" variant="primary" busy={busy} disabled={'error' in mapping}>
+          <Button type="submit" variant="primary" busy={adding.running !== undefined} disabled={'error' in mapping}>
             Add provider
           </Button>
         </form>

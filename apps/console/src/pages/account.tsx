@@ -1,8 +1,8 @@
 import { useState, type FormEvent } from 'react';
-import { fieldErrorsOf } from '../api/problem.js';
 import type { Page, SessionView } from '../api/types.js';
 import { formatTime, timeAgo } from '../lib/format.js';
 import { useMe } from '../shell/me.js';
+import { useAction } from '../shell/use-action.js';
 import { useApi } from '../shell/session.js';
 import { useLoad } from '../shell/use-load.js';
 import { Badge } from '../ui/badge.js';
@@ -13,27 +13,6 @@ import { Loading } from '../ui/loading.js';
 import { PageHeader } from '../ui/page-header.js';
 import { SecretBox } from '../ui/secret-box.js';
 
-/** A form's state: busy, the API's error, and a success note. */
-function useSubmit() {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
-  const [done, setDone] = useState(false);
-  const run = async (work: () => Promise<void>) => {
-    setBusy(true);
-    setError(undefined);
-    setDone(false);
-    try {
-      await work();
-      setDone(true);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { busy, error, done, run, fields: fieldErrorsOf(error) };
-}
-
 /** The signed-in user's own account: name, password, the TOTP second factor, and their sessions. */
 export function AccountPage() {
   const { me, reload } = useMe();
@@ -43,11 +22,11 @@ export function AccountPage() {
   const [newPassword, setNewPassword] = useState('');
   const [enrolment, setEnrolment] = useState<{ secret: string; uri: string } | undefined>(undefined);
   const [code, setCode] = useState('');
-  const profile = useSubmit();
-  const password = useSubmit();
-  const totp = useSubmit();
+  const profile = useAction();
+  const password = useAction();
+  const totp = useAction();
+  const signOut = useAction();
   const sessions = useLoad((signal) => api.get<Page<SessionView>>('/api/v1/me/sessions?limit=200', { signal }), []);
-  const [sessionError, setSessionError] = useState<unknown>(undefined);
 
   const saveName = (event: FormEvent) => {
     event.preventDefault();
@@ -79,15 +58,11 @@ export function AccountPage() {
       reload();
     });
   };
-  const revoke = async (id: string) => {
-    setSessionError(undefined);
-    try {
+  const revoke = (id: string) =>
+    void signOut.run(async () => {
       await api.request('DELETE', `/api/v1/me/sessions/${id}`);
       sessions.reload();
-    } catch (err) {
-      setSessionError(err);
-    }
-  };
+    }, id);
   const active = (sessions.data?.items ?? []).filter((s) => s.revokedAt === null);
 
   return (
@@ -106,7 +81,7 @@ export function AccountPage() {
               onChange={(e) => setName(e.target.value)}
               error={profile.fields.name}
             />
-            <Button type="submit" variant="primary" busy={profile.busy}>
+            <Button type="submit" variant="primary" busy={profile.running !== undefined}>
               Save name
             </Button>
           </form>
@@ -135,7 +110,7 @@ export function AccountPage() {
               error={password.fields.newPassword}
               required
             />
-            <Button type="submit" variant="primary" busy={password.busy}>
+            <Button type="submit" variant="primary" busy={password.running !== undefined}>
               Change password
             </Button>
           </form>
@@ -151,7 +126,7 @@ export function AccountPage() {
         </p>
         <ErrorBanner error={Object.keys(totp.fields).length === 0 ? totp.error : undefined} />
         {!me.user.totpEnabled && enrolment === undefined ? (
-          <Button variant="primary" busy={totp.busy} onClick={startTotp}>
+          <Button variant="primary" busy={totp.running !== undefined} onClick={startTotp}>
             Set up two-step sign-in
           </Button>
         ) : (
@@ -176,7 +151,11 @@ export function AccountPage() {
               error={totp.fields.code}
               required
             />
-            <Button type="submit" variant={me.user.totpEnabled ? 'danger' : 'primary'} busy={totp.busy}>
+            <Button
+              type="submit"
+              variant={me.user.totpEnabled ? 'danger' : 'primary'}
+              busy={totp.running !== undefined}
+            >
               {me.user.totpEnabled ? 'Turn off' : 'Turn on'}
             </Button>
           </form>
@@ -185,7 +164,7 @@ export function AccountPage() {
       <section className="section" aria-labelledby="my-sessions">
         <h2 id="my-sessions">Where you are signed in</h2>
         <ErrorBanner error={sessions.error} title="Could not load your sessions" />
-        <ErrorBanner error={sessionError} title="Session not revoked" />
+        <ErrorBanner error={signOut.error} title="Session not revoked" />
         {sessions.data === undefined && sessions.error === undefined ? <Loading /> : null}
         <ul className="status-list">
           {active.map((s) => (
@@ -200,7 +179,12 @@ export function AccountPage() {
               </span>
               {s.current ? null : (
                 <span className="row-actions">
-                  <Button variant="danger" onClick={() => void revoke(s.id)} aria-label={`Sign out session ${s.id}`}>
+                  <Button
+                    variant="danger"
+                    busy={signOut.running === s.id}
+                    onClick={() => revoke(s.id)}
+                    aria-label={`Sign out session ${s.id}`}
+                  >
                     Sign out
                   </Button>
                 </span>

@@ -1,11 +1,11 @@
 import { useState, type FormEvent } from 'react';
 import { useParams } from 'react-router';
-import { fieldErrorsOf } from '../api/problem.js';
 import type { GatewayTokenResponse, GatewayView, Page } from '../api/types.js';
 import { agentRow, STATE_LABEL, STATE_TONE } from '../lib/agent-status.js';
 import { gatewayCommand } from '../lib/enrol-command.js';
 import { formatTime } from '../lib/format.js';
 import { useApi } from '../shell/session.js';
+import { useAction } from '../shell/use-action.js';
 import { useLoad } from '../shell/use-load.js';
 import { Badge } from '../ui/badge.js';
 import { ErrorBanner } from '../ui/banner.js';
@@ -30,30 +30,20 @@ export function GatewaysPage() {
   );
   const [name, setName] = useState('');
   const [kind, setKind] = useState<'gateway' | 'hub'>('gateway');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
-  const [rowBusy, setRowBusy] = useState<string | undefined>(undefined);
-  const [rowError, setRowError] = useState<unknown>(undefined);
+  const adding = useAction();
+  const rows = useAction();
   const [issued, setIssued] = useState<GatewayTokenResponse | undefined>(undefined);
 
-  const create = async (event: FormEvent) => {
+  const create = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    void adding.run(async () => {
       setIssued(await api.request<GatewayTokenResponse>('POST', `${base}/gateways`, { name, kind }));
       setName('');
       list.reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
-  const act = async (g: GatewayView, action: 'token' | 'delete') => {
-    setRowBusy(g.id);
-    setRowError(undefined);
-    try {
+  const act = (g: GatewayView, action: 'token' | 'delete') =>
+    void rows.run(async () => {
       if (action === 'token') {
         setIssued(await api.request<GatewayTokenResponse>('POST', `${base}/gateways/${g.id}/enrol-token`));
       } else {
@@ -61,13 +51,8 @@ export function GatewaysPage() {
         if (issued?.gateway.id === g.id) setIssued(undefined);
       }
       list.reload();
-    } catch (err) {
-      setRowError(err);
-    } finally {
-      setRowBusy(undefined);
-    }
-  };
-  const fields = fieldErrorsOf(error);
+    }, g.id);
+  const { fields, error } = adding;
   const now = new Date();
   const items = list.data?.items ?? [];
 
@@ -79,7 +64,7 @@ export function GatewaysPage() {
       />
       <section className="card form" aria-labelledby="new-gateway">
         <h2 id="new-gateway">Add a gateway or tunnel hub</h2>
-        <form onSubmit={(e) => void create(e)} noValidate>
+        <form onSubmit={create} noValidate>
           {error !== undefined && Object.keys(fields).length === 0 ? (
             <ErrorBanner error={error} title="Not added" />
           ) : null}
@@ -102,7 +87,7 @@ export function GatewaysPage() {
               <option value="hub">Tunnel hub (WireGuard)</option>
             </SelectField>
           </div>
-          <Button type="submit" variant="primary" busy={busy}>
+          <Button type="submit" variant="primary" busy={adding.running !== undefined}>
             Add
           </Button>
         </form>
@@ -127,7 +112,7 @@ export function GatewaysPage() {
       <section className="section" aria-labelledby="gateway-list">
         <h2 id="gateway-list">All gateways and hubs</h2>
         <ErrorBanner error={list.error} title="Could not load the gateways" />
-        <ErrorBanner error={rowError} title="That did not work" />
+        <ErrorBanner error={rows.error} title="That did not work" />
         {list.data === undefined && list.error === undefined ? <Loading /> : null}
         {list.data !== undefined && items.length === 0 ? (
           <EmptyState title="No gateways yet">
@@ -151,8 +136,8 @@ export function GatewaysPage() {
                     {g.enrolled ? null : (
                       <Button
                         variant="ghost"
-                        busy={rowBusy === g.id}
-                        onClick={() => void act(g, 'token')}
+                        busy={rows.running === g.id}
+                        onClick={() => act(g, 'token')}
                         aria-label={`New enrolment token for ${g.name}`}
                       >
                         New token
@@ -160,8 +145,8 @@ export function GatewaysPage() {
                     )}
                     <Button
                       variant="danger"
-                      busy={rowBusy === g.id}
-                      onClick={() => void act(g, 'delete')}
+                      busy={rows.running === g.id}
+                      onClick={() => act(g, 'delete')}
                       aria-label={`Delete ${g.name}`}
                     >
                       Delete
