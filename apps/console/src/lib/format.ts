@@ -3,7 +3,8 @@ export function timeAgo(iso: string | null | undefined, now: Date = new Date()):
   if (iso === null || iso === undefined) return 'never';
   const seconds = Math.round((now.getTime() - Date.parse(iso)) / 1000);
   if (Number.isNaN(seconds)) return 'unknown';
-  if (seconds < 0) return 'in the future';
+  // A little ahead is the admin's clock running ahead of this browser's, not news from the future.
+  if (seconds < -120) return 'in the future';
   if (seconds < 45) return 'just now';
   if (seconds < 3600) return `${String(Math.round(seconds / 60))} min ago`;
   if (seconds < 86_400) return `${String(Math.round(seconds / 3600))} h ago`;

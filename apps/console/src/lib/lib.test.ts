@@ -188,6 +188,8 @@ describe('formatting', () => {
     expect(timeAgo('2025-12-31T00:00:00Z', now)).toBe('2 days ago');
     expect(timeAgo('2026-01-01T00:00:00Z', now)).toBe('1 day ago');
     expect(timeAgo('2026-01-03T00:00:00Z', now)).toBe('in the future');
+    // Clock skew between the admin and the browser.
+    expect(timeAgo(new Date(now.getTime() + 30_000).toISOString(), now)).toBe('just now');
     expect(timeAgo('garbage', now)).toBe('unknown');
     expect(lastSeen(null, now)).toBe('never seen');
     expect(lastSeen('2026-01-01T23:55:00Z', now)).toBe('seen 5 min ago');

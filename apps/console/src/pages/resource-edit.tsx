@@ -189,7 +189,7 @@ export function ResourceEditPage() {
             error={fields.siteId}
             hint="The site whose connector reaches the targets."
           >
-            <option value="">None: the gateway reaches the targets directly</option>
+            <option value="">None: direct from the gateway</option>
             {(sites.data?.items ?? []).map((s) => (
               <option key={s.id} value={s.id}>
                 {s.name}
