@@ -335,6 +335,19 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
       )
       .toBe(1);
     expect(await row.textContent()).toContain('Gateway · seen just now');
+
+    // A tunnel hub gets the `rustronaut tunnel` command (as root); deleted again here.
+    await page.getByLabel('Gateway name').fill('hub-2');
+    await page.getByLabel('Kind').selectOption('hub');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    const hubCommand = page.getByRole('region', { name: 'Enrol “hub-2”' }).getByLabel('Tunnel hub command');
+    expect(await hubCommand.textContent()).toMatch(
+      new RegExp(
+        `^echo 'rgw_[A-Za-z0-9_-]+' \\| sudo rustronaut tunnel --admin ${t.url} --enrol-token-file /dev/stdin$`,
+      ),
+    );
+    await page.getByRole('button', { name: 'Delete hub-2' }).click();
+    await page.getByRole('listitem').filter({ hasText: 'hub-2' }).waitFor({ state: 'detached' });
   }, 90_000);
 
   it('3: the live monitor shows a request made through the gateway within 2 s', async () => {

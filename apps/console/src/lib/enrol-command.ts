@@ -6,9 +6,13 @@ export function connectorCommand(adminUrl: string, token: string): string {
   return `echo ${shellQuote(token)} | sudo rustronaut connector --admin ${urlWord(adminUrl)} --token-file /dev/stdin`;
 }
 
-/** The same for a gateway: `rustronaut gateway --admin` reads its one-time token from `--enrol-token-file`. */
-export function gatewayCommand(adminUrl: string, token: string): string {
-  return `echo ${shellQuote(token)} | rustronaut gateway --admin ${urlWord(adminUrl)} --enrol-token-file /dev/stdin`;
+/**
+ * The same for a gateway (`rustronaut gateway`) or a tunnel hub (`rustronaut tunnel`, as root: it manages a WireGuard
+ * interface); both read their one-time token from `--enrol-token-file`.
+ */
+export function agentCommand(kind: 'gateway' | 'hub', adminUrl: string, token: string): string {
+  const program = kind === 'hub' ? 'sudo rustronaut tunnel' : 'rustronaut gateway';
+  return `echo ${shellQuote(token)} | ${program} --admin ${urlWord(adminUrl)} --enrol-token-file /dev/stdin`;
 }
 
 /** A URL as one shell word: as it is when it holds no character the shell reads, else quoted. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditEventView, ResourceView } from '../api/types.js';
 import { auditQuery, filtersFrom, localToIso, NO_AUDIT_FILTERS } from './audit-query.js';
-import { connectorCommand, offlineReasonText } from './enrol-command.js';
+import { agentCommand, connectorCommand, offlineReasonText } from './enrol-command.js';
 import { formatPercent, formatRate, formatTime, lastSeen, timeAgo } from './format.js';
 import { monitorRowOf, pushRow } from './monitor-event.js';
 import { loginUrl, safeNext } from './next-path.js';
@@ -220,6 +220,14 @@ describe('connector command', () => {
     );
     expect(connectorCommand("http://x/$(id)'", 't')).toBe(
       "echo 't' | sudo rustronaut connector --admin 'http://x/$(id)'\\''' --token-file /dev/stdin",
+    );
+  });
+  it('gives gateways and tunnel hubs their token on stdin too; a hub runs as root', () => {
+    expect(agentCommand('gateway', 'https://admin.example', 'rgw_x')).toBe(
+      "echo 'rgw_x' | rustronaut gateway --admin https://admin.example --enrol-token-file /dev/stdin",
+    );
+    expect(agentCommand('hub', 'https://admin.example', 'rgw_y')).toBe(
+      "echo 'rgw_y' | sudo rustronaut tunnel --admin https://admin.example --enrol-token-file /dev/stdin",
     );
   });
   it('explains why a site is offline', () => {

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useParams } from 'react-router';
 import type { GatewayTokenResponse, GatewayView, Page } from '../api/types.js';
 import { agentRow, STATE_LABEL, STATE_TONE } from '../lib/agent-status.js';
-import { gatewayCommand } from '../lib/enrol-command.js';
+import { agentCommand } from '../lib/enrol-command.js';
 import { formatTime } from '../lib/format.js';
 import { useApi } from '../shell/session.js';
 import { useAction } from '../shell/use-action.js';
@@ -99,14 +99,15 @@ export function GatewaysPage() {
             The token works once, until {formatTime(issued.enrolTokenExpiresAt)}, and is shown only now. It reaches the
             process on its standard input, never on its command line.
           </p>
-          {issued.gateway.kind === 'gateway' ? (
-            <SecretBox label="Gateway command" value={gatewayCommand(window.location.origin, issued.enrolToken)} />
-          ) : (
-            <>
-              <SecretBox label="Enrolment token" value={issued.enrolToken} />
-              <p className="muted">Give it to the tunnel hub on the gateway host as docs/tunnels.md describes.</p>
-            </>
-          )}
+          <SecretBox
+            label={issued.gateway.kind === 'hub' ? 'Tunnel hub command' : 'Gateway command'}
+            value={agentCommand(issued.gateway.kind, window.location.origin, issued.enrolToken)}
+          />
+          {issued.gateway.kind === 'hub' ? (
+            <p className="muted">
+              Run it on the host sites and devices reach over UDP, with wireguard-go or the WireGuard kernel module.
+            </p>
+          ) : null}
         </section>
       )}
       <section className="section" aria-labelledby="gateway-list">
