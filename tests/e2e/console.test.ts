@@ -569,6 +569,24 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
     await page.getByRole('heading', { name: 'Audit log' }).waitFor();
     await page.getByRole('cell', { name: 'resource.create' }).first().waitFor();
     ownerToken = await t.login(t.owner.email, t.owner.password);
+
+    // Filtered (kept in the URL), then exported as NDJSON: exactly what the filter matches.
+    await page.getByLabel('Action').fill('resource.create');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.waitForURL('**/audit?action=resource.create');
+    expect(await page.getByRole('cell', { name: 'gateway.create' }).count()).toBe(0);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Export NDJSON' }).click(),
+    ]);
+    const file = join(tmp.path, 'audit.ndjson');
+    await download.saveAs(file);
+    const exported = (await readFile(file, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { action: string; data: { name?: string } });
+    expect(new Set(exported.map((e) => e.action))).toEqual(new Set(['resource.create']));
+    expect(exported.map((e) => e.data.name)).toEqual(expect.arrayContaining(['grafana', 'wiki', 'monitored']));
   });
 
   it('5: a 403 from the API is a banner on the page, not a blank screen', async () => {
