@@ -229,9 +229,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const requestClientCertificates = snapshot.clientCa.length > 0;
   let clientCa = snapshot.clientCa;
   let certificateStore = httpsCertificateStore(certificates, clientCa);
-  const httpHandler = tls?.redirectHttp
-    ? redirectToHttps(() => boundHttpsPort)
-    : createHttpProxy({ snapshot: getSnapshot, proto: 'http', rateLimiter, metrics, accessLog, reportAccess, blocker });
+  const proxy = (proto: 'http' | 'https') =>
+    createHttpProxy({ snapshot: getSnapshot, proto, rateLimiter, metrics, accessLog, reportAccess, blocker });
+  const httpHandler = tls?.redirectHttp ? redirectToHttps(() => boundHttpsPort) : proxy('http');
   const managedTls = options.managedTls;
   managedTls?.setClientAuth(snapshot.clientCaHosts, snapshot.clientCa);
   const http = instrument(
@@ -254,15 +254,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
             else callback(new Error(`no certificate for ${name}`));
           },
         },
-        createHttpProxy({
-          snapshot: getSnapshot,
-          proto: 'https',
-          rateLimiter,
-          metrics,
-          accessLog,
-          reportAccess,
-          blocker,
-        }),
+        proxy('https'),
       ),
       'https',
       'https',
@@ -285,15 +277,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
               SNICallback: (name, callback) => callback(null, certificateStore?.select(name)),
               ...(requestClientCertificates ? { requestCert: true, rejectUnauthorized: false, ca: [...clientCa] } : {}),
             },
-            createHttpProxy({
-              snapshot: getSnapshot,
-              proto: 'https',
-              rateLimiter,
-              metrics,
-              accessLog,
-              reportAccess,
-              blocker,
-            }),
+            proxy('https'),
           ),
           'https',
           'https',
