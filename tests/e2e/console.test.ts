@@ -277,6 +277,13 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
       ),
     );
     await page.getByRole('listitem').filter({ hasText: 'home-lab' }).getByText('Offline', { exact: true }).waitFor();
+    // A lost token: a new one (the old one stops working), shown the same way.
+    const first = await connect.getByLabel('Connector command').textContent();
+    await page.getByRole('button', { name: 'New connector token for home-lab' }).click();
+    await expect.poll(() => connect.getByLabel('Connector command').textContent()).not.toBe(first);
+    expect(await connect.getByLabel('Connector command').textContent()).toMatch(
+      /^echo 'rst_[A-Za-z0-9_-]{43}' \| sudo/,
+    );
 
     await page.getByRole('link', { name: 'Access', exact: true }).click();
     await page.getByRole('link', { name: 'API keys' }).click();

@@ -123,14 +123,16 @@ export function SitesPage() {
                   {s.tunnelAddress === null ? '' : ` · ${s.tunnelAddress}`}
                 </span>
                 {s.enrolled ? null : (
-                  <Button
-                    variant="ghost"
-                    busy={issuing === s.id}
-                    onClick={() => void newToken(s)}
-                    aria-label={`New connector token for ${s.name}`}
-                  >
-                    New token
-                  </Button>
+                  <span className="row-actions">
+                    <Button
+                      variant="ghost"
+                      busy={issuing === s.id}
+                      onClick={() => void newToken(s)}
+                      aria-label={`New connector token for ${s.name}`}
+                    >
+                      New token
+                    </Button>
+                  </span>
                 )}
               </li>
             ))}
