@@ -3,7 +3,7 @@
 import type { AccessEvent } from '@rustronaut/contracts';
 import { createLogger } from '@rustronaut/observability';
 import { randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { AccessReport } from '../proxy/http-proxy.js';
 import { createAccessReporter } from './access-reporter.js';
 
@@ -78,5 +78,34 @@ describe('the access reporter', () => {
     fail = false;
     await reporter.close();
     expect(sent.flat().map((e) => e.path)).toEqual(['/b', '/c']);
+  });
+});
+
+describe('the reporter timing', () => {
+  it('sends the first decision after a quiet spell at once, then at most one batch per interval', async () => {
+    vi.useFakeTimers();
+    try {
+      let sent = 0;
+      const reporter = createAccessReporter({
+        send: () => Promise.resolve(void sent++),
+        logger,
+        intervalMs: 1000,
+        quietDelayMs: 100,
+      });
+      reporter.report(report({ path: '/1' }));
+      await vi.advanceTimersByTimeAsync(100);
+      expect(sent).toBe(1);
+      reporter.report(report({ path: '/2' }));
+      reporter.report(report({ path: '/3' }));
+      await vi.advanceTimersByTimeAsync(800);
+      // Within the interval of the first batch: still gathering.
+      expect(sent).toBe(1);
+      await vi.advanceTimersByTimeAsync(200);
+      expect(sent).toBe(2);
+      await reporter.close();
+      expect(sent).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -16,8 +16,10 @@ export interface AccessReporter {
 export interface AccessReporterOptions {
   readonly send: (events: readonly AccessEvent[]) => Promise<void>;
   readonly logger: Logger;
-  /** Send at least this often while something is queued; default 250 ms. */
+  /** At most one batch this often (one audit transaction); default 1 s. */
   readonly intervalMs?: number;
+  /** The wait before the first batch after a quiet spell, so repeats can gather; default 100 ms. */
+  readonly quietDelayMs?: number;
   /** Largest batch; default 500. */
   readonly batchSize?: number;
   /** Decisions kept while the admin is unreachable; older ones are dropped beyond it (and counted). Default 50,000. */
@@ -37,8 +39,9 @@ const keyOf = (e: AccessEvent) =>
   );
 
 /**
- * A reporter: decisions queue in memory and go out in batches of at most `batchSize` every `intervalMs`, one
- * batch in flight at a time. Repeats of a queued decision (same client, resource, request line, outcome) are
+ * A reporter: decisions queue in memory and go out in batches of at most `batchSize`, one batch in flight at a
+ * time: `quietDelayMs` after the first decision of a quiet spell (so the audit log and the live monitor see it at
+ * once), then at most every `intervalMs` while decisions keep coming. Repeats of a queued decision (same client, resource, request line, outcome) are
  * counted on it (`count`, `lastAt`) rather than queued again, so a client hammering one URL costs one audit event
  * per interval, not one per request. A failed batch goes back to the front of the queue and is retried on the
  * next tick (the admin writes a batch in one transaction: all of it or none). While the admin is away the queue
@@ -50,8 +53,13 @@ export function createAccessReporter(options: AccessReporterOptions): AccessRepo
   let queue: Queued[] = [];
   // Queued decisions that repeats may still be counted on: not yet taken into a batch.
   const open = new Map<string, Queued>();
+  const intervalMs = options.intervalMs ?? 1000;
+  const quietDelayMs = options.quietDelayMs ?? 100;
   let sending: Promise<void> | undefined;
   let failing = false;
+  let lastSent = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
 
   const sendOnce = async () => {
     while (queue.length > 0) {
@@ -68,8 +76,20 @@ export function createAccessReporter(options: AccessReporterOptions): AccessRepo
       queue = queue.slice(batch.length);
     }
   };
-  const flush = () => (sending ??= sendOnce().finally(() => (sending = undefined)));
-  const timer = setInterval(() => void flush(), options.intervalMs ?? 250).unref();
+  const flush = () =>
+    (sending ??= sendOnce().finally(() => {
+      sending = undefined;
+      lastSent = Date.now();
+      if (queue.length > 0) schedule();
+    }));
+  const schedule = () => {
+    if (timer !== undefined || closed) return;
+    const delay = Math.max(quietDelayMs, lastSent + intervalMs - Date.now());
+    timer = setTimeout(() => {
+      timer = undefined;
+      void flush();
+    }, delay).unref();
+  };
 
   return {
     report(r) {
@@ -98,6 +118,7 @@ export function createAccessReporter(options: AccessReporterOptions): AccessRepo
       }
       open.set(key, event);
       queue.push(event);
+      schedule();
       if (queue.length > maxQueued) {
         const gone = queue.slice(0, queue.length - maxQueued);
         queue = queue.slice(gone.length);
@@ -107,7 +128,8 @@ export function createAccessReporter(options: AccessReporterOptions): AccessRepo
     },
     flush,
     async close() {
-      clearInterval(timer);
+      closed = true;
+      clearTimeout(timer);
       await sending;
       await flush();
     },
