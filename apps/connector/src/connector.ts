@@ -65,10 +65,8 @@ export async function startConnector(options: ConnectorOptions): Promise<Running
   const logger = options.logger.child({ component: 'connector' });
   const iface = config.connector.interface;
   const keepalive = options.persistentKeepalive ?? 25;
-  const backend = await createBackend({
-    ...options.backend,
-    onEvent: (event) => logBackendEvent(logger, event),
-  });
+  const backendOptions: BackendOptions = { ...options.backend, onEvent: (event) => logBackendEvent(logger, event) };
+  let backend = await createBackend(backendOptions);
   await assertInterfaceFree(iface, 'connector.interface (RUSTRONAUT_CONNECTOR_INTERFACE)');
   const state = await openAgentState(config.dataDir, 'connector');
   const keyFile = join(state.dir, 'wg.key');
@@ -116,12 +114,19 @@ export async function startConnector(options: ConnectorOptions): Promise<Running
         return;
       }
       if (upWith === undefined) {
-        await backend.up({
+        const spec = {
           name: iface,
           privateKey: { file: keyFile },
           addresses: [next.address],
           routes: [`${hub.address}/32`],
-        });
+        };
+        try {
+          await backend.up(spec);
+        } catch (err) {
+          // A backend comes up once: the next check or snapshot tries again with a fresh one.
+          backend = await createBackend(backendOptions);
+          throw err;
+        }
         upWith = { address: next.address, hubAddress: hub.address };
       } else if (upWith.address !== next.address || upWith.hubAddress !== hub.address) {
         // A backend brings its interface up once; new tunnel addresses come only with a new pool.
@@ -198,13 +203,19 @@ export async function startConnector(options: ConnectorOptions): Promise<Running
     const current = site;
     if (current === undefined) return;
     health = await checkTargets(current.targets.slice(0, MAX_REPORTED_TARGETS), TARGET_TIMEOUT_MS);
-    if (upWith === undefined || current.hub === null || isIP(current.hub.endpoint.host) !== 0) return;
+    const hub = current.hub;
+    if (hub === null) return;
     try {
-      const peer = (await backend.read()).peers.find((p) => p.publicKey === current.hub?.publicKey);
-      const last = peer?.lastHandshake?.getTime() ?? 0;
-      if (Date.now() - last > STALE_HANDSHAKE_MS) await converge(current, true);
+      // Up: a hub known by name is looked up again while the tunnel has no fresh handshake (it may have moved).
+      if (upWith !== undefined) {
+        if (isIP(hub.endpoint.host) !== 0) return;
+        const peer = (await backend.read()).peers.find((p) => p.publicKey === hub.publicKey);
+        if (Date.now() - (peer?.lastHandshake?.getTime() ?? 0) <= STALE_HANDSHAKE_MS) return;
+      }
+      // Not up (the last attempt failed), or stale: converge again.
+      await converge(current, true);
     } catch (err) {
-      logger.warn({ err }, 'cannot check the tunnel to the hub');
+      logger.warn({ err }, 'cannot bring the tunnel to the hub up to date; trying again');
     }
   };
   const checking = setInterval(() => void check(), options.checkMs ?? 10_000).unref();

@@ -65,7 +65,7 @@ export async function startTunnelHub(options: TunnelHubOptions): Promise<Running
   const metrics = createHubMetrics(options.metrics);
   const tracker = createPeerStatsTracker();
   // Before anything else: a host that cannot run WireGuard must not use up the one-time token.
-  const backend = await createBackend({
+  const backendOptions: BackendOptions = {
     ...options.backend,
     onEvent: (event) => {
       logBackendEvent(logger, event);
@@ -74,7 +74,8 @@ export async function startTunnelHub(options: TunnelHubOptions): Promise<Running
         metrics.deviceRestarted();
       }
     },
-  });
+  };
+  let backend = await createBackend(backendOptions);
   await assertInterfaceFree(iface, 'tunnel.interface (RUSTRONAUT_TUNNEL_INTERFACE)');
   const state = await openAgentState(config.dataDir, 'tunnel');
   const identity = await loadOrEnrol(state, {
@@ -99,7 +100,13 @@ export async function startTunnelHub(options: TunnelHubOptions): Promise<Running
   const reconcile = (tunnel: HubTunnelConfig) => {
     const run = applying.then(async () => {
       if (address === undefined) {
-        await backend.up({ name: iface, privateKey: { file: keyFile }, addresses: [tunnel.address] });
+        try {
+          await backend.up({ name: iface, privateKey: { file: keyFile }, addresses: [tunnel.address] });
+        } catch (err) {
+          // A backend comes up once: the next snapshot tries again with a fresh one.
+          backend = await createBackend(backendOptions);
+          throw err;
+        }
         address = tunnel.address;
       } else if (address !== tunnel.address) {
         // A backend brings its interface up once; a new pool is rare enough to ask for a restart.
