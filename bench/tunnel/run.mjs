@@ -75,6 +75,10 @@ function cleanup() {
       // ended meanwhile
     }
   }
+  // Sockets of devices killed with their starter above: every name of this run ends with its id.
+  for (const socket of readdirSync('/var/run/wireguard').filter((f) => f.endsWith(`${ID}.sock`))) {
+    rmSync(`/var/run/wireguard/${socket}`, { force: true });
+  }
   for (const ns of namespaces.splice(0)) {
     try {
       run('ip', ['netns', 'delete', ns]);
