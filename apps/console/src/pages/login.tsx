@@ -9,6 +9,16 @@ import { Banner, ErrorBanner } from '../ui/banner.js';
 import { Button } from '../ui/button.js';
 import { TextField } from '../ui/field.js';
 
+/** What the login page says when single sign-on sent the browser back with `?error=<code>`; only known codes. */
+const SSO_ERRORS: Readonly<Record<string, string>> = {
+  ERR_AUTH_SSO_FAILED:
+    'Single sign-on did not complete (it took too long, was refused, or the account could not be matched). Try again, or sign in with your password.',
+  ERR_AUTH_SSO_UNAVAILABLE: 'The identity provider cannot be reached right now. Try again in a moment.',
+  ERR_ACCESS_NOT_MEMBER:
+    'You are signed in, but not a member of the organisation that publishes this application (or your membership is suspended).',
+  ERR_ACCESS_INTENT_INVALID: 'The link to the application has expired. Open the application again.',
+};
+
 /** `GET /api/v1/auth/sso/providers`: an organisation's sign-in buttons. */
 interface SsoButtons {
   readonly items: readonly { readonly id: string; readonly name: string; readonly startUrl: string }[];
@@ -119,6 +129,11 @@ export function LoginPage() {
           <h1>Sign in to Rustronaut</h1>
         </div>
         {intent === '' ? null : <Banner tone="info">Sign in to continue to the application you asked for.</Banner>}
+        {params.get('error') === null ? null : (
+          <Banner tone="error" title="Single sign-on failed">
+            {SSO_ERRORS[params.get('error') ?? ''] ?? 'Single sign-on did not complete. Try again.'}
+          </Banner>
+        )}
         {params.get('next') === null ? null : (
           <Banner tone="warning">Your session has ended. Sign in again to go back where you were.</Banner>
         )}

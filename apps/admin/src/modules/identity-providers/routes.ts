@@ -10,9 +10,9 @@ import {
   ssoStartQuery,
 } from '@rustronaut/contracts';
 import { identityProviders } from '@rustronaut/db';
-import { errors } from '@rustronaut/errors';
+import { errors, isAppError } from '@rustronaut/errors';
 import { asc, eq } from 'drizzle-orm';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { grantAccess } from '../../access/access-codes.js';
@@ -160,40 +160,58 @@ export function identityProviderRoutes(ctx: AdminContext) {
       async (request, reply) => {
         const state = openSsoState(ctx, request.cookies[SSO_COOKIE]);
         void reply.clearCookie(SSO_COOKIE, { path: SSO_PATH });
-        if (state === undefined) {
-          throw errors.authSsoFailed.create('the sign-in took too long, or started in another browser: start again');
+        try {
+          return await finishCallback(request, reply, state);
+        } catch (err) {
+          // A browser goes back to the login page with the error's code (the page says what it means), never to a
+          // page of raw JSON; the code only, so nothing the provider sent is shown. API clients get the problem.
+          if (!isAppError(err) || !(request.headers.accept ?? '').includes('text/html')) throw err;
+          request.log.warn({ code: err.code, detail: err.message }, 'single sign-on failed');
+          const back = new URLSearchParams({ error: err.code, ...(state?.intent ? { intent: state.intent } : {}) });
+          return reply.header('cache-control', 'no-store').redirect(`/login?${back.toString()}`, 302);
         }
-        if (request.query.error !== undefined) {
-          throw errors.authSsoFailed.create(`the provider refused: ${request.query.error}`);
-        }
-        const row = await providerById(state.providerId);
-        if (row === undefined) throw errors.authSsoFailed.create('the identity provider was removed meanwhile');
-        const search = request.url.slice(request.url.indexOf('?'));
-        const signedIn = await finishSso(ctx, row, state, new URL(`${state.redirectUri}${search}`), {
-          ip: request.ip,
-          userAgent: request.headers['user-agent'] ?? '',
-        });
-        const body = await sessionTokens(
-          ctx,
-          { userId: signedIn.userId, sessionId: signedIn.sessionId, authMethod: 'sso', mfa: signedIn.mfa },
-          signedIn.refreshToken,
-        );
-        setSessionCookies(request, reply, body.accessToken, body.refreshToken);
-        let next = '/';
-        if (state.intent !== undefined) {
-          const user = {
-            type: 'user' as const,
-            userId: signedIn.userId,
-            email: signedIn.email,
-            sessionId: signedIn.sessionId,
-            authMethod: 'sso',
-            mfa: signedIn.mfa,
-            viaCookie: true,
-          };
-          next = (await grantAccess(ctx, user, state.intent, request.ip)).redirectUrl;
-        }
-        return reply.header('cache-control', 'no-store').redirect(next, 302);
       },
     );
+
+    /** The callback after the state cookie: checks, signs in, and sends the browser on. */
+    async function finishCallback(
+      request: FastifyRequest<{ Querystring: z.output<typeof ssoCallbackQuery> }>,
+      reply: FastifyReply,
+      state: ReturnType<typeof openSsoState>,
+    ) {
+      if (state === undefined) {
+        throw errors.authSsoFailed.create('the sign-in took too long, or started in another browser: start again');
+      }
+      if (request.query.error !== undefined) {
+        throw errors.authSsoFailed.create(`the provider refused: ${request.query.error}`);
+      }
+      const row = await providerById(state.providerId);
+      if (row === undefined) throw errors.authSsoFailed.create('the identity provider was removed meanwhile');
+      const search = request.url.slice(request.url.indexOf('?'));
+      const signedIn = await finishSso(ctx, row, state, new URL(`${state.redirectUri}${search}`), {
+        ip: request.ip,
+        userAgent: request.headers['user-agent'] ?? '',
+      });
+      const body = await sessionTokens(
+        ctx,
+        { userId: signedIn.userId, sessionId: signedIn.sessionId, authMethod: 'sso', mfa: signedIn.mfa },
+        signedIn.refreshToken,
+      );
+      setSessionCookies(request, reply, body.accessToken, body.refreshToken);
+      let next = '/';
+      if (state.intent !== undefined) {
+        const user = {
+          type: 'user' as const,
+          userId: signedIn.userId,
+          email: signedIn.email,
+          sessionId: signedIn.sessionId,
+          authMethod: 'sso',
+          mfa: signedIn.mfa,
+          viaCookie: true,
+        };
+        next = (await grantAccess(ctx, user, state.intent, request.ip)).redirectUrl;
+      }
+      return reply.header('cache-control', 'no-store').redirect(next, 302);
+    }
   };
 }

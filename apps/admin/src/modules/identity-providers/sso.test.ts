@@ -40,13 +40,13 @@ class Jar {
 }
 
 /** One browser step: GET or POST without following redirects, cookies kept. */
-async function step(jar: Jar, url: string, form?: Record<string, string>): Promise<Response> {
+async function step(jar: Jar, url: string, form?: Record<string, string>, accept = 'text/html'): Promise<Response> {
   const res = await fetch(url, {
     method: form === undefined ? 'GET' : 'POST',
     redirect: 'manual',
     headers: {
       cookie: jar.header(),
-      accept: 'text/html',
+      accept,
       ...(form === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' }),
     },
     body: form === undefined ? undefined : new URLSearchParams(form).toString(),
@@ -113,7 +113,7 @@ describe.each(testDrivers())('[$name] single sign-on with OpenID Connect', (driv
   });
 
   /** Signs `login` in at the provider, answering its login and consent pages; returns the callback's answer. */
-  async function signInAs(login: string, intent?: string): Promise<{ res: Response; jar: Jar }> {
+  async function signInAs(login: string, intent?: string, accept?: string): Promise<{ res: Response; jar: Jar }> {
     const jar = new Jar();
     const query = intent === undefined ? '' : `?intent=${encodeURIComponent(intent)}`;
     let res = await step(jar, `${t.url}/api/v1/auth/sso/${providerId}/start${query}`);
@@ -141,7 +141,7 @@ describe.each(testDrivers())('[$name] single sign-on with OpenID Connect', (driv
       if (location === null) break;
       url = new URL(location, url).href;
       if (url.startsWith(`${t.url}/api/v1/auth/sso/callback`)) {
-        return { res: await step(jar, url), jar };
+        return { res: await step(jar, url, undefined, accept), jar };
       }
     }
     throw new Error(`the provider did not send the browser back (last status ${String(res.status)})`);
@@ -237,7 +237,7 @@ describe.each(testDrivers())('[$name] single sign-on with OpenID Connect', (driv
   }, 60_000);
 
   it('refuses an unverified email, a missing or forged state cookie, and a provider error', async () => {
-    const { res } = await signInAs('eve');
+    const { res } = await signInAs('eve', undefined, 'application/json');
     expect(res.status).toBe(401);
     expect((await res.json()) as Record<string, unknown>).toMatchObject({
       code: 'ERR_AUTH_SSO_FAILED',
@@ -251,7 +251,7 @@ describe.each(testDrivers())('[$name] single sign-on with OpenID Connect', (driv
     expect(forged.status).toBe(401);
     const jar = new Jar();
     await step(jar, `${t.url}/api/v1/auth/sso/${providerId}/start`);
-    const denied = await step(jar, `${t.url}/api/v1/auth/sso/callback?error=access_denied&state=x`);
+    const denied = await step(jar, `${t.url}/api/v1/auth/sso/callback?error=access_denied&state=x`, undefined, '*/*');
     expect(denied.status).toBe(401);
     expect(((await denied.json()) as { detail: string }).detail).toContain('access_denied');
     const unknown = await t.request('GET', `/api/v1/auth/sso/${randomUUID()}/start`);
@@ -347,14 +347,19 @@ describe.each(testDrivers())('[$name] ID tokens that must be refused', (driver) 
   });
 
   /** Starts a sign-in, then comes back with a code and whatever ID token `claims` describe. */
-  async function comeBackWith(claims: (nonce: string) => Record<string, unknown>, key = good.privateKey) {
+  async function comeBackWith(
+    claims: (nonce: string) => Record<string, unknown>,
+    key = good.privateKey,
+    accept = 'application/json',
+  ) {
     const jar = new Jar();
     const start = await step(jar, `${t.url}/api/v1/auth/sso/${providerId}/start`);
     const authorize = new URL(start.headers.get('location') ?? '');
     lastNonce = authorize.searchParams.get('nonce') ?? '';
     next = { claims: claims(lastNonce), key };
     const state = authorize.searchParams.get('state') ?? '';
-    return step(jar, `${t.url}/api/v1/auth/sso/callback?code=abc&state=${state}&iss=${encodeURIComponent(issuer)}`);
+    const back = `${t.url}/api/v1/auth/sso/callback?code=abc&state=${state}&iss=${encodeURIComponent(issuer)}`;
+    return step(jar, back, undefined, accept);
   }
   const now = () => Math.floor(Date.now() / 1000);
   const valid = (nonce: string) => ({
@@ -385,11 +390,21 @@ describe.each(testDrivers())('[$name] ID tokens that must be refused', (driver) 
     expect(((await res.json()) as { code: string }).code).toBe('ERR_AUTH_SSO_FAILED');
   });
 
+  it('sends a browser back to the login page with the error code, not to a page of JSON', async () => {
+    const res = await comeBackWith((n) => valid(n), other.privateKey, 'text/html,application/xhtml+xml');
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('/login?error=ERR_AUTH_SSO_FAILED');
+    const lateJar = new Jar();
+    const late = await step(lateJar, `${t.url}/api/v1/auth/sso/callback?error=access_denied&state=x`);
+    // Nothing the provider sent (`access_denied` here) reaches the page: the code only.
+    expect(late.headers.get('location')).toBe('/login?error=ERR_AUTH_SSO_FAILED');
+  });
+
   it('refuses a callback whose state does not match the one it started with', async () => {
     const jar = new Jar();
     await step(jar, `${t.url}/api/v1/auth/sso/${providerId}/start`);
     next = { claims: valid(lastNonce), key: good.privateKey };
-    const res = await step(jar, `${t.url}/api/v1/auth/sso/callback?code=abc&state=not-the-state`);
+    const res = await step(jar, `${t.url}/api/v1/auth/sso/callback?code=abc&state=not-the-state`, undefined, '*/*');
     expect(res.status).toBe(401);
   });
 });
