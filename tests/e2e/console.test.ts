@@ -581,7 +581,8 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
     await page.getByLabel('Action').fill('resource.create');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.waitForURL('**/audit?action=resource.create');
-    expect(await page.getByRole('cell', { name: 'gateway.create' }).count()).toBe(0);
+    // The URL changes before the filtered page arrives: wait for the table to follow.
+    await expect.poll(() => page.getByRole('cell', { name: 'gateway.create' }).count()).toBe(0);
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.getByRole('link', { name: 'Export NDJSON' }).click(),
