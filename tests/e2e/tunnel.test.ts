@@ -41,6 +41,14 @@ let ns: { client: string; gw: string; site: string; site2: string };
 let fromClient: LineClient;
 let fromGw: LineClient;
 let connector: LabProcess;
+let admin: LabProcess;
+let hub: LabProcess;
+const hubEnv = () => ({
+  RUSTRONAUT_DATA_DIR: join(tmp.path, 'hub'),
+  RUSTRONAUT_TUNNEL_INTERFACE: hubIface,
+  RUSTRONAUT_TUNNEL_ENDPOINT: '10.2.0.1:51820',
+  RUSTRONAUT_TUNNEL_OPS_LISTEN: '127.0.0.1:9091',
+});
 let accessToken = '';
 let orgId = '';
 let siteId = '';
@@ -144,7 +152,7 @@ describeWithTools('WireGuard tunnels across network namespaces', missingWireguar
     fromGw = lineClient(lab.start(ns.gw, process.execPath, [CLIENT_SCRIPT], {}, { interactive: true }));
     hubIface = `rh${lab.id}`;
 
-    rustronaut(ns.gw, ['admin'], {
+    admin = rustronaut(ns.gw, ['admin'], {
       RUSTRONAUT_DATA_DIR: join(tmp.path, 'admin'),
       RUSTRONAUT_ADMIN_LISTEN: '0.0.0.0:8080',
       RUSTRONAUT_ADMIN_CONTROL_LISTEN: '10.2.0.1:8443',
@@ -181,7 +189,7 @@ describeWithTools('WireGuard tunnels across network namespaces', missingWireguar
       expect((await api('POST', `/api/v1/orgs/${orgId}/resources`, resource)).status).toBe(201);
     }
 
-    rustronaut(
+    hub = rustronaut(
       ns.gw,
       [
         'tunnel',
@@ -190,12 +198,7 @@ describeWithTools('WireGuard tunnels across network namespaces', missingWireguar
         '--enrol-token-file',
         await tokenFile('hub.token', hubRow.body.enrolToken as string),
       ],
-      {
-        RUSTRONAUT_DATA_DIR: join(tmp.path, 'hub'),
-        RUSTRONAUT_TUNNEL_INTERFACE: hubIface,
-        RUSTRONAUT_TUNNEL_ENDPOINT: '10.2.0.1:51820',
-        RUSTRONAUT_TUNNEL_OPS_LISTEN: '127.0.0.1:9091',
-      },
+      hubEnv(),
     );
     rustronaut(
       ns.gw,
@@ -370,6 +373,36 @@ describeWithTools('WireGuard tunnels across network namespaces', missingWireguar
     expect(after?.handshake).toBe(before.get(sitePublicKey)?.handshake);
     expect(after?.rx).toBeGreaterThanOrEqual(before.get(sitePublicKey)?.rx ?? Infinity);
   }, 90_000);
+
+  it('with the admin down, the hub and the connector restart from their saved configuration and carry traffic', async () => {
+    admin.child.kill('SIGTERM');
+    expect(await admin.exited).toBe(0);
+    for (const restart of [
+      async () => {
+        hub.child.kill('SIGTERM');
+        expect(await hub.exited).toBe(0);
+        hub = rustronaut(ns.gw, ['tunnel', '--admin', ADMIN], hubEnv());
+      },
+      async () => {
+        connector.child.kill('SIGTERM');
+        expect(await connector.exited).toBe(0);
+        connector = startConnector(ns.site, join(tmp.path, 'site'), `rc${lab.id}`);
+      },
+    ]) {
+      await restart();
+      await within(
+        40_000,
+        'traffic without the admin',
+        async () => {
+          const answer = await viaGateway(PUBLIC_HOST, '/', {}, 2000);
+          return answer.status === 200 && answer.body === 'hello from lab\n';
+        },
+        1000,
+      );
+    }
+    expect(hub.output()).toContain('serving the saved peers until the admin answers');
+    expect(connector.output()).toContain('serving the saved configuration until the admin answers');
+  }, 120_000);
 });
 
 describeWithTools('rustronaut start and its tunnel hub', missingWireguardGo(), () => {
