@@ -308,6 +308,8 @@ async function startManaged({ adminPort, controlPort, httpPort, opsPort, upstrea
       RUSTRONAUT_ADMIN_EMAIL: email,
       RUSTRONAUT_ADMIN_PASSWORD: password,
       RUSTRONAUT_LOG_FORMAT: 'json',
+      // The gateway is measured here, not WireGuard: no hub interface in the host's namespace.
+      RUSTRONAUT_TUNNEL_HUB: 'off',
     },
     stdout: '/dev/null',
   });

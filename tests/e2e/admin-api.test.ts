@@ -17,6 +17,8 @@ async function startFresh(
 ): Promise<{ proc: CliProcess; api: string; gateway: string }> {
   const [admin, control, http, ops] = await freePorts(4);
   const proc = runCli(['start'], {
+    // The tunnel hub is tests/e2e/tunnel.test.ts's, in its own namespaces: none in the host's from here.
+    RUSTRONAUT_TUNNEL_HUB: 'off',
     RUSTRONAUT_DATA_DIR: join(tmp.path, name),
     RUSTRONAUT_ADMIN_LISTEN: `127.0.0.1:${String(admin)}`,
     RUSTRONAUT_ADMIN_CONTROL_LISTEN: `127.0.0.1:${String(control)}`,

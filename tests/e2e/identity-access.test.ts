@@ -77,6 +77,8 @@ beforeAll(async () => {
   gatewayPort = http;
   api = `http://127.0.0.1:${String(admin)}`;
   proc = runCli(['start'], {
+    // The tunnel hub is tests/e2e/tunnel.test.ts's, in its own namespaces: none in the host's from here.
+    RUSTRONAUT_TUNNEL_HUB: 'off',
     RUSTRONAUT_DATA_DIR: join(tmp.path, 'data'),
     RUSTRONAUT_ADMIN_LISTEN: `127.0.0.1:${String(admin)}`,
     RUSTRONAUT_ADMIN_CONTROL_LISTEN: `127.0.0.1:${String(control)}`,

@@ -18,6 +18,8 @@ describe('rustronaut start as a process', () => {
     const [admin, control, http, ops] = await freePorts(4);
     const dataDir = join(tmp.path, 'data');
     const proc = run(['start'], {
+      // The tunnel hub is tests/e2e/tunnel.test.ts's, in its own namespaces: none in the host's from here.
+      RUSTRONAUT_TUNNEL_HUB: 'off',
       RUSTRONAUT_DATA_DIR: dataDir,
       RUSTRONAUT_ADMIN_LISTEN: `127.0.0.1:${String(admin)}`,
       RUSTRONAUT_ADMIN_CONTROL_LISTEN: `127.0.0.1:${String(control)}`,
