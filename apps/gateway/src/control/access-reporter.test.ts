@@ -102,8 +102,30 @@ describe('the reporter timing', () => {
       expect(sent).toBe(1);
       await vi.advanceTimersByTimeAsync(200);
       expect(sent).toBe(2);
+      // Decisions arriving while a batch is in flight wait for the next turn, not for the batch to end.
+      let release = () => {};
+      let inFlight = 0;
+      const slow = createAccessReporter({
+        send: () => {
+          inFlight++;
+          return new Promise<void>((resolve) => (release = resolve));
+        },
+        logger,
+        intervalMs: 1000,
+        quietDelayMs: 100,
+      });
+      slow.report(report({ path: '/a' }));
+      await vi.advanceTimersByTimeAsync(100);
+      slow.report(report({ path: '/b' }));
+      release();
+      await vi.advanceTimersByTimeAsync(500);
+      expect(inFlight).toBe(1);
+      await vi.advanceTimersByTimeAsync(500);
+      expect(inFlight).toBe(2);
+      release();
       await reporter.close();
       expect(sent).toBe(2);
+      await slow.close();
     } finally {
       vi.useRealTimers();
     }

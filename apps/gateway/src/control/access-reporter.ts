@@ -57,13 +57,16 @@ export function createAccessReporter(options: AccessReporterOptions): AccessRepo
   const quietDelayMs = options.quietDelayMs ?? 100;
   let sending: Promise<void> | undefined;
   let failing = false;
-  let lastSent = 0;
+  // When the last turn of sending began.
+  let lastTurn = -Infinity;
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
 
+  // Sends what is queued now; what arrives meanwhile waits for the next turn (one turn per interval).
   const sendOnce = async () => {
-    while (queue.length > 0) {
-      const batch = queue.slice(0, batchSize);
+    for (let left = queue.length; left > 0;) {
+      const batch = queue.slice(0, Math.min(batchSize, left));
+      left -= batch.length;
       for (const e of batch) open.delete(keyOf(e));
       try {
         await options.send(batch);
@@ -76,15 +79,16 @@ export function createAccessReporter(options: AccessReporterOptions): AccessRepo
       queue = queue.slice(batch.length);
     }
   };
-  const flush = () =>
-    (sending ??= sendOnce().finally(() => {
+  const flush = () => {
+    if (sending === undefined) lastTurn = Date.now();
+    return (sending ??= sendOnce().finally(() => {
       sending = undefined;
-      lastSent = Date.now();
       if (queue.length > 0) schedule();
     }));
+  };
   const schedule = () => {
     if (timer !== undefined || closed) return;
-    const delay = Math.max(quietDelayMs, lastSent + intervalMs - Date.now());
+    const delay = Math.max(quietDelayMs, lastTurn + intervalMs - Date.now());
     timer = setTimeout(() => {
       timer = undefined;
       void flush();
