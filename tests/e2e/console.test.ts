@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { join } from 'node:path';
 import Provider from 'oidc-provider';
+import { toString as renderQr } from 'qrcode';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestAdmin, testDrivers, type TestAdmin } from '../../apps/admin/test/harness.js';
@@ -652,7 +653,15 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
       await p.getByRole('button', { name: 'Set up two-step sign-in' }).click();
       const secret = (await p.getByLabel('Setup key', { exact: true }).textContent()) ?? '';
       expect(secret).toMatch(/^[A-Z2-7]+=*$/);
-      expect(await p.getByLabel('otpauth link', { exact: true }).textContent()).toMatch(/^otpauth:\/\/totp\//);
+      const uri = (await p.getByLabel('otpauth link', { exact: true }).textContent()) ?? '';
+      expect(uri).toMatch(/^otpauth:\/\/totp\/.*secret=/);
+      // The QR code is that very link (drawn in the page with the same library: same input, same picture).
+      const qr = await p.getByAltText(/^QR code of the otpauth link/).getAttribute('src');
+      expect(qr).toBe(
+        `data:image/svg+xml;charset=utf-8,${encodeURIComponent(
+          await renderQr(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }),
+        )}`,
+      );
       await p.getByLabel('The code the app shows now').fill('000000');
       await p.getByRole('button', { name: 'Turn on' }).click();
       await p.locator('.field-error').getByText('not correct').waitFor();

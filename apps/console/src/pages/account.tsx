@@ -1,3 +1,4 @@
+import { toString as renderQr } from 'qrcode';
 import { useState, type FormEvent } from 'react';
 import type { Page, SessionView } from '../api/types.js';
 import { formatTime, timeAgo } from '../lib/format.js';
@@ -13,6 +14,9 @@ import { Loading } from '../ui/loading.js';
 import { PageHeader } from '../ui/page-header.js';
 import { SecretBox } from '../ui/secret-box.js';
 
+/** How the otpauth link is drawn: SVG, error correction level M (what authenticator apps read from a screen). */
+const TOTP_QR = { type: 'svg', errorCorrectionLevel: 'M', margin: 2 } as const;
+
 /** The signed-in user's own account: name, password, the TOTP second factor, and their sessions. */
 export function AccountPage() {
   const { me, reload } = useMe();
@@ -20,7 +24,7 @@ export function AccountPage() {
   const [name, setName] = useState(me.user.name);
   const [currentPassword, setCurrentPassword] = useState('');
   const [newPassword, setNewPassword] = useState('');
-  const [enrolment, setEnrolment] = useState<{ secret: string; uri: string } | undefined>(undefined);
+  const [enrolment, setEnrolment] = useState<{ secret: string; uri: string; qrSvg: string } | undefined>(undefined);
   const [code, setCode] = useState('');
   const profile = useAction();
   const password = useAction();
@@ -45,7 +49,9 @@ export function AccountPage() {
   };
   const startTotp = () =>
     void totp.run(async () => {
-      setEnrolment(await api.request<{ secret: string; uri: string }>('POST', '/api/v1/me/totp'));
+      const started = await api.request<{ secret: string; uri: string }>('POST', '/api/v1/me/totp');
+      // Drawn here, from the link itself: the secret goes to no other service to become a picture.
+      setEnrolment({ ...started, qrSvg: await renderQr(started.uri, TOTP_QR) });
     });
   const finishTotp = (event: FormEvent) => {
     event.preventDefault();
@@ -134,9 +140,16 @@ export function AccountPage() {
             {enrolment === undefined ? null : (
               <>
                 <p>
-                  In your authenticator app, add an account with this setup key (or open the link on the device that has
-                  the app). It is shown only now.
+                  Scan this code with your authenticator app, or add an account there with the setup key (or open the
+                  link on the device that has the app). It is shown only now.
                 </p>
+                <img
+                  className="qr"
+                  width={200}
+                  height={200}
+                  alt="QR code of the otpauth link, for your authenticator app"
+                  src={`data:image/svg+xml;charset=utf-8,${encodeURIComponent(enrolment.qrSvg)}`}
+                />
                 <SecretBox label="Setup key" value={enrolment.secret} />
                 <SecretBox label="otpauth link" value={enrolment.uri} />
               </>
