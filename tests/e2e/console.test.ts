@@ -16,8 +16,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestAdmin, testDrivers, type TestAdmin } from '../../apps/admin/test/harness.js';
 import { totpCode } from '../../apps/admin/src/auth/totp.js';
 import { recordAcmeFailures } from '../../apps/admin/test/acme-state.js';
+import { selfSignedCaPem } from '../../apps/admin/test/self-signed-ca.js';
 import { addReportedHub } from '../../apps/admin/test/openapi-world.js';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { launchChromium, requireChromium } from './chromium.js';
 import { CLI } from './cli-process.js';
 
@@ -440,6 +442,33 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
     await page.getByText('No devices yet').waitFor();
   });
 
+  it('access: trusts a device CA from its certificate (garbage gets the field error), shows its fingerprint, removes it', async () => {
+    await page.getByRole('link', { name: 'Access', exact: true }).click();
+    await page.getByRole('link', { name: 'Device certificates' }).click();
+    await page.getByText('No device CAs yet').waitFor();
+    await page.getByLabel('CA name').fill('Corp devices');
+    await page.getByLabel('CA certificate (PEM)').fill('not a certificate');
+    await page.getByRole('button', { name: 'Add CA' }).click();
+    const pemError = page
+      .locator('.field-invalid')
+      .filter({ has: page.getByLabel('CA certificate (PEM)') })
+      .locator('.field-error');
+    await pemError.waitFor();
+    expect(await pemError.textContent()).toMatch(/certificate/i);
+
+    const pem = selfSignedCaPem('Corp Devices');
+    await page.getByLabel('CA certificate (PEM)').fill(pem);
+    await page.getByRole('button', { name: 'Add CA' }).click();
+    const card = page.getByRole('article', { name: 'Corp devices' });
+    await card.waitFor();
+    const shown = (await card.textContent()) ?? '';
+    expect(shown).toContain('CN=Corp Devices');
+    expect(shown).toContain(new X509Certificate(pem).fingerprint256.replaceAll(':', '').toLowerCase());
+    expect(await page.getByLabel('CA certificate (PEM)').inputValue()).toBe('');
+    await card.getByRole('button', { name: 'Remove Corp devices' }).click();
+    await page.getByText('No device CAs yet').waitFor();
+  });
+
   it('entry: an org admin adds an OpenID provider; its button on the login page signs a new user in', async () => {
     const [port = 0] = await freePorts(1);
     const issuer = `http://127.0.0.1:${String(port)}`;
@@ -751,6 +780,7 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
       ['access/api-keys', 'Access'],
       ['access/sessions', 'Access'],
       ['access/devices', 'Access'],
+      ['access/device-cas', 'Access'],
       ['access/sso', 'Access'],
       ['audit', 'Audit log'],
       ['monitor', 'Live monitor'],

@@ -3,6 +3,7 @@ import { AccessPage } from './pages/access.js';
 import { AccountPage } from './pages/account.js';
 import { ApiKeysTab } from './pages/access-api-keys.js';
 import { DevicesTab } from './pages/access-devices.js';
+import { DeviceCasTab } from './pages/access-device-cas.js';
 import { MembersTab } from './pages/access-members.js';
 import { RolesTab } from './pages/access-roles.js';
 import { SessionsTab } from './pages/access-sessions.js';
@@ -51,6 +52,7 @@ export function App() {
                 <Route path="api-keys" element={<ApiKeysTab />} />
                 <Route path="sessions" element={<SessionsTab />} />
                 <Route path="devices" element={<DevicesTab />} />
+                <Route path="device-cas" element={<DeviceCasTab />} />
                 <Route path="sso" element={<SsoTab />} />
               </Route>
               <Route path="audit" element={<AuditPage />} />

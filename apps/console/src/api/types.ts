@@ -14,6 +14,7 @@ export type {
   ApiKeyView,
   AuditEventView,
   CertificateStatusView,
+  DeviceCaView,
   DeviceConfigView,
   DeviceCreatedView,
   DeviceView,

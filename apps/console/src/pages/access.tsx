@@ -7,10 +7,14 @@ const TABS = [
   ['api-keys', 'API keys'],
   ['sessions', 'Sessions'],
   ['devices', 'Client devices'],
+  ['device-cas', 'Device certificates'],
   ['sso', 'Single sign-on'],
 ] as const;
 
-/** Access management: users, roles, API keys, sessions, client devices and single sign-on, one tab each. */
+/**
+ * Access management: users, roles, API keys, sessions, client devices, device certificates and single sign-on, one
+ * tab each.
+ */
 export function AccessPage() {
   const { orgId = '' } = useParams();
   return (
