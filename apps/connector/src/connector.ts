@@ -13,12 +13,10 @@ import {
   ensureKeyFile,
   logBackendEvent,
   type BackendOptions,
-  type Endpoint,
 } from '@rustronaut/wireguard';
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { createForwarders } from './forwarders.js';
+import { createHubAddress, hubMayHaveMoved } from './hub-address.js';
 import { checkTargets } from './target-health.js';
 
 /** What starting a connector needs. */
@@ -44,8 +42,6 @@ export interface RunningConnector {
   close(): Promise<void>;
 }
 
-/** A handshake older than this means the session is gone (WireGuard renews every 2 minutes). */
-const STALE_HANDSHAKE_MS = 180_000;
 /** How long a target may take to accept a connection before it counts as down. */
 const TARGET_TIMEOUT_MS = 3000;
 /** Heartbeats carry at most 32 status fields; two are the uptime and the last error. */
@@ -93,16 +89,9 @@ export async function startConnector(options: ConnectorOptions): Promise<Running
   /** What the interface was brought up with; undefined until the admin named a hub. */
   let upWith: { address: string; hubAddress: string } | undefined;
   let site: SiteTunnelConfig | undefined;
-  /** The hub's endpoint as last resolved, and the `host:port` it was resolved from. */
-  let resolved: { endpoint: Endpoint; from: string } | undefined;
+  const hubAddress = createHubAddress(logger);
   let health: Record<string, 'up' | 'down'> = {};
   let applying = Promise.resolve();
-
-  const resolveHub = async (host: string, port: number): Promise<Endpoint> => {
-    if (isIP(host) !== 0) return { address: host, port };
-    const { address } = await lookup(host);
-    return { address, port };
-  };
 
   /** Brings the tunnel and the forwarders to `next`; serialized, so a check never races a snapshot. */
   const converge = (next: SiteTunnelConfig, reResolve: boolean) => {
@@ -132,19 +121,12 @@ export async function startConnector(options: ConnectorOptions): Promise<Running
         // A backend brings its interface up once; new tunnel addresses come only with a new pool.
         throw new Error('the tunnel addresses changed: restart the connector to apply them');
       }
-      const from = `${hub.endpoint.host}:${String(hub.endpoint.port)}`;
-      if (reResolve || resolved?.from !== from) {
-        const endpoint = await resolveHub(hub.endpoint.host, hub.endpoint.port);
-        if (resolved !== undefined && resolved.endpoint.address !== endpoint.address) {
-          logger.info({ hub: from, from: resolved.endpoint.address, to: endpoint.address }, 'the hub moved');
-        }
-        resolved = { endpoint, from };
-      }
+      const endpoint = await hubAddress.resolve(hub.endpoint.host, hub.endpoint.port, reResolve);
       await backend.apply({
         peers: [
           {
             publicKey: hub.publicKey,
-            endpoint: resolved.endpoint,
+            endpoint,
             allowedIps: [`${hub.address}/32`],
             persistentKeepalive: keepalive,
           },
@@ -208,9 +190,8 @@ export async function startConnector(options: ConnectorOptions): Promise<Running
     try {
       // Up: a hub known by name is looked up again while the tunnel has no fresh handshake (it may have moved).
       if (upWith !== undefined) {
-        if (isIP(hub.endpoint.host) !== 0) return;
         const peer = (await backend.read()).peers.find((p) => p.publicKey === hub.publicKey);
-        if (Date.now() - (peer?.lastHandshake?.getTime() ?? 0) <= STALE_HANDSHAKE_MS) return;
+        if (!hubMayHaveMoved(hub.endpoint.host, peer?.lastHandshake, Date.now())) return;
       }
       // Not up (the last attempt failed), or stale: converge again.
       await converge(current, true);
