@@ -2,7 +2,7 @@
 // processes run inside them (by pid, always stopped and deleted at the end). Needs root and iproute2.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -22,6 +22,11 @@ export interface Lab {
   namespace(name: string): string;
   /** Joins two namespaces with a veth pair, `a` getting `addressA` and `b` `addressB` (CIDR). */
   link(a: string, addressA: string, b: string, addressB: string): void;
+  /**
+   * Gives a namespace its own `/etc/hosts` (`ip netns exec` mounts `/etc/netns/<ns>/hosts` over it), so the
+   * processes started in it resolve these names through the system's resolver (getaddrinfo).
+   */
+  hosts(ns: string, entries: Readonly<Record<string, string>>): void;
   /** Runs a command in a namespace and returns its stdout; throws with its stderr on failure. */
   exec(ns: string, command: string, args: readonly string[]): string;
   /**
@@ -72,6 +77,11 @@ export function createLab(): Lab {
       ip(['-n', b, 'address', 'add', addressB, 'dev', ifB]);
       ip(['-n', a, 'link', 'set', ifA, 'up']);
       ip(['-n', b, 'link', 'set', ifB, 'up']);
+    },
+    hosts(ns, entries) {
+      mkdirSync(`/etc/netns/${ns}`, { recursive: true });
+      const lines = Object.entries(entries).map(([name, address]) => `${address} ${name}\n`);
+      writeFileSync(`/etc/netns/${ns}/hosts`, `127.0.0.1 localhost\n${lines.join('')}`);
     },
     exec(ns, command, args) {
       try {
@@ -136,6 +146,7 @@ export function createLab(): Lab {
         } catch {
           // already gone
         }
+        rmSync(`/etc/netns/${ns}`, { recursive: true, force: true });
       }
     },
   };

@@ -21,6 +21,7 @@ const SERVICE_SCRIPT = fileURLToPath(new URL('./fixtures/site-service.mjs', impo
 const EMAIL = 'owner@example.com';
 const PASSWORD = 'a long passphrase for the owner';
 const ADMIN = 'http://10.2.0.1:8080';
+const HUB_NAME = 'hub.tunnel.test';
 const GATEWAY = 'http://10.1.0.1:8000';
 const PUBLIC_HOST = 'app.tunnel.test';
 const PROTECTED_HOST = 'private.tunnel.test';
@@ -46,7 +47,8 @@ let hub: LabProcess;
 const hubEnv = () => ({
   RUSTRONAUT_DATA_DIR: join(tmp.path, 'hub'),
   RUSTRONAUT_TUNNEL_INTERFACE: hubIface,
-  RUSTRONAUT_TUNNEL_ENDPOINT: '10.2.0.1:51820',
+  // A name, as on the internet: each site looks it up in its own /etc/hosts (see `lab.hosts` below).
+  RUSTRONAUT_TUNNEL_ENDPOINT: `${HUB_NAME}:51820`,
   RUSTRONAUT_TUNNEL_OPS_LISTEN: '127.0.0.1:9091',
 });
 let accessToken = '';
@@ -134,6 +136,9 @@ describeWithTools('WireGuard tunnels across network namespaces', missingWireguar
     lab.exec(ns.client, 'ip', ['route', 'add', 'default', 'via', '10.1.0.1']);
     lab.exec(ns.site, 'ip', ['route', 'add', 'default', 'via', '10.2.0.1']);
     lab.exec(ns.site2, 'ip', ['route', 'add', 'default', 'via', '10.3.0.1']);
+    // The hub's name: each site knows it by the address on its own side of `gw`.
+    lab.hosts(ns.site, { [HUB_NAME]: '10.2.0.1' });
+    lab.hosts(ns.site2, { [HUB_NAME]: '10.3.0.1' });
     for (const [site, address] of [
       [ns.site, '192.168.50.10/24'],
       [ns.site2, '192.168.60.10/24'],
@@ -363,6 +368,9 @@ describeWithTools('WireGuard tunnels across network namespaces', missingWireguar
       },
       500,
     );
+
+    // The second connector looked the hub's name up in its own namespace: it dials the hub on its side of `gw`.
+    expect(lab.exec(ns.site2, 'wg', ['show', `rd${lab.id}`, 'endpoints'])).toContain('\t10.3.0.1:51820');
 
     const done = await transfer;
     const expected = createHash('sha256');
