@@ -116,9 +116,20 @@ const startConnector = (namespace: string, dataDir: string, iface: string, input
   rustronaut(
     namespace,
     ['connector', '--admin', ADMIN, ...(input === undefined ? [] : ['--token-file', '/dev/stdin'])],
-    { RUSTRONAUT_DATA_DIR: dataDir, RUSTRONAUT_CONNECTOR_INTERFACE: iface },
+    {
+      RUSTRONAUT_DATA_DIR: dataDir,
+      RUSTRONAUT_CONNECTOR_INTERFACE: iface,
+      RUSTRONAUT_CONNECTOR_OPS_LISTEN: '127.0.0.1:9092',
+    },
     input,
   );
+
+/** GETs a path of the connector's ops listener from inside its namespace: the status line, then the body. */
+const connectorOps = (namespace: string, path: string) =>
+  lab.exec(namespace, process.execPath, [
+    '-e',
+    `fetch('http://127.0.0.1:9092${path}').then(async (r) => console.log(r.status + '\\n' + (await r.text())))`,
+  ]);
 
 describeWithTools('WireGuard tunnels across network namespaces', missingWireguardGo(), () => {
   beforeAll(async () => {
@@ -279,6 +290,21 @@ describeWithTools('WireGuard tunnels across network namespaces', missingWireguar
       async () => {
         const targets = (await api('GET', `/api/v1/orgs/${orgId}/site-targets?siteId=${siteId}`)).body;
         return (targets.items as Array<{ health: string }>)[0]?.health === 'up';
+      },
+      1000,
+    );
+    // The connector's own ops listener (in the site): ready with the tunnel up, its hub handshake, the target up.
+    expect(connectorOps(ns.site, '/readyz')).toMatch(/^200\n/);
+    await within(
+      15_000,
+      'the connector metrics',
+      () => {
+        const metrics = connectorOps(ns.site, '/metrics');
+        const handshake = /^rustronaut_connector_hub_last_handshake_timestamp_seconds (\S+)$/m.exec(metrics)?.[1];
+        return Promise.resolve(
+          Number(handshake ?? 0) > Date.now() / 1000 - 300 &&
+            /^rustronaut_connector_target_up\{target="web"\} 1$/m.test(metrics),
+        );
       },
       1000,
     );

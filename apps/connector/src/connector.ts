@@ -1,4 +1,5 @@
 import {
+  listenOps,
   loadOrEnrol,
   openAgentState,
   requestEnrolment,
@@ -6,6 +7,7 @@ import {
   type AgentOptions,
 } from '@rustronaut/agent';
 import type { Config } from '@rustronaut/config';
+import { createOpsServer, type Registry } from '@rustronaut/observability';
 import { connectorEnrolResponse, type ConfigSnapshot, type SiteTunnelConfig } from '@rustronaut/contracts';
 import {
   assertInterfaceFree,
@@ -15,6 +17,7 @@ import {
   type BackendOptions,
 } from '@rustronaut/wireguard';
 import { join } from 'node:path';
+import { createConnectorMetrics } from './connector-metrics.js';
 import { createForwarders } from './forwarders.js';
 import { createHubAddress, hubMayHaveMoved } from './hub-address.js';
 import { checkTargets } from './target-health.js';
@@ -22,6 +25,8 @@ import { checkTargets } from './target-health.js';
 /** What starting a connector needs. */
 export interface ConnectorOptions extends AgentOptions {
   readonly config: Config;
+  /** The process registry: the connector's metrics, served on `connector.opsListen` when it is set. */
+  readonly metrics: Registry;
   /** The site's one-time token (`rst_...`); needed only until the connector is enrolled. */
   readonly token?: string | undefined;
   /** Seconds between keepalives to the hub, which keep NAT mappings open; default 25 (as wg-quick users pick). */
@@ -36,6 +41,8 @@ export interface ConnectorOptions extends AgentOptions {
 export interface RunningConnector {
   /** The connector's WireGuard public key. */
   readonly publicKey: string;
+  /** Bound port of the ops listener, or undefined without one. */
+  readonly opsPort: number | undefined;
   /** Fetches and applies the admin's snapshot now (SIGHUP). */
   reload(): Promise<{ ok: true; version: number } | { ok: false; error: string }>;
   /** Stops forwarding, leaves the control channel and deletes the interface. */
@@ -54,14 +61,21 @@ const MAX_REPORTED_TARGETS = 30;
  * up (wireguard-go supervised, persistent keepalive), and listens on its tunnel address for each target, forwarding
  * TCP to the target and accepting the hub's tunnel address only. It starts from the saved snapshot when the admin
  * is down (fail static), re-resolves the hub's host name while the tunnel has no fresh handshake, and reports each
- * target's health in its heartbeats.
+ * target's health in its heartbeats (and, with `connector.opsListen`, as metrics).
  */
 export async function startConnector(options: ConnectorOptions): Promise<RunningConnector> {
   const { config } = options;
   const logger = options.logger.child({ component: 'connector' });
   const iface = config.connector.interface;
   const keepalive = options.persistentKeepalive ?? 25;
-  const backendOptions: BackendOptions = { ...options.backend, onEvent: (event) => logBackendEvent(logger, event) };
+  const metrics = createConnectorMetrics(options.metrics);
+  const backendOptions: BackendOptions = {
+    ...options.backend,
+    onEvent: (event) => {
+      logBackendEvent(logger, event);
+      if (event.type === 'device-restarted') metrics.deviceRestarted();
+    },
+  };
   let backend = await createBackend(backendOptions);
   await assertInterfaceFree(iface, 'connector.interface (RUSTRONAUT_CONNECTOR_INTERFACE)');
   const state = await openAgentState(config.dataDir, 'connector');
@@ -186,11 +200,13 @@ export async function startConnector(options: ConnectorOptions): Promise<Running
     if (current === undefined) return;
     health = await checkTargets(current.targets.slice(0, MAX_REPORTED_TARGETS), TARGET_TIMEOUT_MS);
     const hub = current.hub;
+    if (hub === null || upWith === undefined) metrics.observe(undefined, health);
     if (hub === null) return;
     try {
       // Up: a hub known by name is looked up again while the tunnel has no fresh handshake (it may have moved).
       if (upWith !== undefined) {
         const peer = (await backend.read()).peers.find((p) => p.publicKey === hub.publicKey);
+        metrics.observe(peer?.lastHandshake, health);
         if (!hubMayHaveMoved(hub.endpoint.host, peer?.lastHandshake, Date.now())) return;
       }
       // Not up (the last attempt failed), or stale: converge again.
@@ -202,15 +218,23 @@ export async function startConnector(options: ConnectorOptions): Promise<Running
   const checking = setInterval(() => void check(), options.checkMs ?? 10_000).unref();
   void check();
 
-  return {
-    publicKey,
-    reload: () => control.resync(),
-    async close() {
-      clearInterval(checking);
-      await control.close();
-      await applying;
-      await forwarders.close();
-      await backend.down();
-    },
+  const ops = createOpsServer(options.metrics, { ready: () => upWith !== undefined });
+  const stop = async () => {
+    clearInterval(checking);
+    await control.close();
+    await new Promise((resolve) => (ops.listening ? ops.close(resolve) : resolve(undefined)));
+    await applying;
+    await forwarders.close();
+    await backend.down();
   };
+  let opsPort: number | undefined;
+  if (config.connector.opsListen !== undefined) {
+    try {
+      opsPort = await listenOps(ops, config.connector.opsListen, 'connector.opsListen');
+    } catch (err) {
+      await stop();
+      throw err;
+    }
+  }
+  return { publicKey, opsPort, reload: () => control.resync(), close: stop };
 }

@@ -1,6 +1,7 @@
 import {
   controlRefusal,
   gatewayEnrolment,
+  listenOps,
   loadOrEnrol,
   openAgentState,
   startControlClient,
@@ -22,7 +23,6 @@ import {
 import { join } from 'node:path';
 import { createHubMetrics } from './hub-metrics.js';
 import { hubEndpoint } from './hub-endpoint.js';
-import { listenOps } from './listen-ops.js';
 
 /** What starting a tunnel hub needs. */
 export interface TunnelHubOptions extends AgentOptions {

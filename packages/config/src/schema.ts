@@ -342,6 +342,13 @@ export const configSchema = {
       default: 'rustronaut-site',
       schema: z.string().regex(/^[A-Za-z0-9_=+.-]{1,15}$/, 'expected an interface name of 1-15 characters'),
     }),
+    opsListen: field<ListenAddressValue | undefined>({
+      env: 'RUSTRONAUT_CONNECTOR_OPS_LISTEN',
+      description:
+        'Address of the connector operations listener (`/healthz`, `/readyz` once the tunnel is up, `/metrics`: the last handshake with the hub, target health, device restarts), as host:port. Unset: none. Keep it private.',
+      default: undefined,
+      schema: listenAddressSchema.optional(),
+    }),
   },
 } as const;
 
