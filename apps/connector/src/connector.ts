@@ -41,8 +41,6 @@ export interface ConnectorOptions extends AgentOptions {
 export interface RunningConnector {
   /** The connector's WireGuard public key. */
   readonly publicKey: string;
-  /** Bound port of the ops listener, or undefined without one. */
-  readonly opsPort: number | undefined;
   /** Fetches and applies the admin's snapshot now (SIGHUP). */
   reload(): Promise<{ ok: true; version: number } | { ok: false; error: string }>;
   /** Stops forwarding, leaves the control channel and deletes the interface. */
@@ -227,14 +225,11 @@ export async function startConnector(options: ConnectorOptions): Promise<Running
     await forwarders.close();
     await backend.down();
   };
-  let opsPort: number | undefined;
   if (config.connector.opsListen !== undefined) {
-    try {
-      opsPort = await listenOps(ops, config.connector.opsListen, 'connector.opsListen');
-    } catch (err) {
+    await listenOps(ops, config.connector.opsListen, 'connector.opsListen').catch(async (err: unknown) => {
       await stop();
       throw err;
-    }
+    });
   }
-  return { publicKey, opsPort, reload: () => control.resync(), close: stop };
+  return { publicKey, reload: () => control.resync(), close: stop };
 }

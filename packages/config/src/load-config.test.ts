@@ -92,6 +92,13 @@ describe('loadConfig', () => {
     expect(problemsOf(() => loadConfig({ env: { RUSTRONAUT_ADMIN_LISTEN: 'abc' } }))).toEqual([
       'RUSTRONAUT_ADMIN_LISTEN: expected host:port, got "abc"',
     ]);
+    expect(problemsOf(() => loadConfig({ env: { RUSTRONAUT_CONNECTOR_OPS_LISTEN: '9092' } }))).toEqual([
+      'RUSTRONAUT_CONNECTOR_OPS_LISTEN: expected host:port, got "9092"',
+    ]);
+    expect(loadConfig({ env: { RUSTRONAUT_CONNECTOR_OPS_LISTEN: '127.0.0.1:9092' } }).connector.opsListen).toEqual({
+      host: '127.0.0.1',
+      port: 9092,
+    });
   });
 
   it('names the file, line and field when a YAML value is invalid, and reports every problem', () => {
