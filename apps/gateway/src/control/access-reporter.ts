@@ -41,11 +41,11 @@ const keyOf = (e: AccessEvent) =>
 /**
  * A reporter: decisions queue in memory and go out in batches of at most `batchSize`, one batch in flight at a
  * time: `quietDelayMs` after the first decision of a quiet spell (so the audit log and the live monitor see it at
- * once), then at most every `intervalMs` while decisions keep coming. Repeats of a queued decision (same client, resource, request line, outcome) are
- * counted on it (`count`, `lastAt`) rather than queued again, so a client hammering one URL costs one audit event
- * per interval, not one per request. A failed batch goes back to the front of the queue and is retried on the
- * next tick (the admin writes a batch in one transaction: all of it or none). While the admin is away the queue
- * is bounded; the oldest decisions are dropped first, and counted.
+ * once), then at most every `intervalMs` while decisions keep coming. Repeats of a queued decision (same client,
+ * resource, request line, outcome) are counted on it (`count`, `lastAt`) rather than queued again, so a client
+ * hammering one URL costs one audit event per interval, not one per request. A failed batch goes back to the front
+ * of the queue and is retried on the next tick (the admin writes a batch in one transaction: all of it or none).
+ * While the admin is away the queue is bounded; the oldest decisions are dropped first, and counted.
  */
 export function createAccessReporter(options: AccessReporterOptions): AccessReporter {
   const batchSize = options.batchSize ?? 500;
