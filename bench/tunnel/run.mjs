@@ -21,6 +21,7 @@ const DOWNLOAD_MB = Number(process.env.BENCH_DOWNLOAD_MB ?? 512);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const TARGET = 0.8;
 const ID = randomBytes(3).toString('hex');
+const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 const tmp = mkdtempSync(join(tmpdir(), 'rustronaut-bench-tunnel-'));
 const namespaces = [];
 const children = new Set();
@@ -140,9 +141,13 @@ request(url, { headers: host ? { host } : {} }, (res) => {
 
 const node = (ns, code, args) => inNs(ns, process.execPath, ['-e', code, '--', ...args]);
 const download = (ns, url, host = '') => JSON.parse(node(ns, DOWNLOAD, [url, host]));
-const iperf = (ns, host, port) =>
-  JSON.parse(inNs(ns, 'iperf3', ['-c', host, '-p', String(port), '-t', String(IPERF_SECONDS), '-J'])).end.sum_received
-    .bits_per_second;
+/** Throughput and bytes received of one iperf3 run. */
+const iperf = (ns, host, port) => {
+  const { bits_per_second: bps, bytes } = JSON.parse(
+    inNs(ns, 'iperf3', ['-c', host, '-p', String(port), '-t', String(IPERF_SECONDS), '-J']),
+  ).end.sum_received;
+  return { bps, bytes };
+};
 
 /** The admin API, called from inside `gw`. */
 let accessToken = '';
@@ -277,7 +282,7 @@ async function stack() {
     },
     `${hub.enrolToken}\n`,
   );
-  start(
+  const gateway = start(
     gw,
     process.execPath,
     [CLI, 'gateway', '--admin', adminUrl, '--enrol-token-file', '/dev/stdin'],
@@ -290,7 +295,7 @@ async function stack() {
     },
     `${edge.enrolToken}\n`,
   );
-  start(
+  const connector = start(
     site,
     process.execPath,
     [CLI, 'connector', '--admin', adminUrl, '--token-file', '/dev/stdin'],
@@ -307,7 +312,28 @@ async function stack() {
     () => download(client, 'http://10.1.0.1:8000/?mb=1', 'bench.tunnel').status === 200,
   );
   await until('the TCP listener', 30_000, () => iperfQuick(client));
-  return { client };
+  return { client, relays: { gateway: gateway.child.pid, connector: connector.child.pid } };
+}
+
+/** CPU time (user + system) a process has used so far, in seconds, from `/proc/<pid>/stat`. */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${String(pid)}/stat`, 'utf8')
+    .split(') ')[1]
+    .split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+/**
+ * Runs one stack case and returns its throughput and what the two Node relays cost for it: each one's CPU seconds
+ * per GB carried (`ip netns exec` execs the command, so the pids are the processes themselves).
+ */
+function withRelayCost(relays, measure) {
+  const before = Object.fromEntries(Object.entries(relays).map(([name, pid]) => [name, cpuSeconds(pid)]));
+  const { bps, bytes } = measure();
+  const cost = Object.fromEntries(
+    Object.entries(relays).map(([name, pid]) => [name, (cpuSeconds(pid) - before[name]) / (bytes / 1e9)]),
+  );
+  return { bps, cost };
 }
 
 const iperfQuick = (ns) => {
@@ -321,7 +347,7 @@ const fmt = (bps) => `${(bps / 1e9).toFixed(2)} Gbit/s`;
 try {
   if (process.getuid?.() !== 0) throw new Error('run as root: it creates network namespaces and WireGuard devices');
   const raw = rawTunnel();
-  const { client } = await stack();
+  const { client, relays } = await stack();
   await configureRaw(raw);
   start(raw.b, 'iperf3', ['-s', '-B', '10.10.0.2', '-p', '5201']);
   start(raw.b, process.execPath, ['-e', SERVER, '10.10.0.2', '8080']);
@@ -329,12 +355,15 @@ try {
 
   // Rounds alternate which path goes first (the first of a pair measured ~3 % faster here), so neither gains by its
   // place, and a stretch of noise on this shared machine falls on both; medians are reported.
+  // The stack cases also record what the gateway and the connector spent, as CPU seconds per GB carried.
   const samples = { rawTcpBps: [], stackTcpBps: [], rawHttpBps: [], stackHttpBps: [] };
+  const relayCpu = { stackTcpBps: [], stackHttpBps: [] };
   const measure = {
-    rawTcpBps: () => iperf(raw.a, '10.10.0.2', 5201),
-    stackTcpBps: () => iperf(client, '10.1.0.1', 15201),
+    rawTcpBps: () => iperf(raw.a, '10.10.0.2', 5201).bps,
+    stackTcpBps: () => withRelayCost(relays, () => iperf(client, '10.1.0.1', 15201)),
     rawHttpBps: () => download(raw.a, `http://10.10.0.2:8080/?mb=${String(DOWNLOAD_MB)}`).bps,
-    stackHttpBps: () => download(client, `http://10.1.0.1:8000/?mb=${String(DOWNLOAD_MB)}`, 'bench.tunnel').bps,
+    stackHttpBps: () =>
+      withRelayCost(relays, () => download(client, `http://10.1.0.1:8000/?mb=${String(DOWNLOAD_MB)}`, 'bench.tunnel')),
   };
   for (let round = 0; round < ROUNDS; round++) {
     const pairs = [
@@ -342,10 +371,25 @@ try {
       ['rawHttpBps', 'stackHttpBps'],
     ];
     for (const pair of pairs)
-      for (const name of round % 2 === 0 ? pair : [...pair].reverse()) samples[name].push(measure[name]());
+      for (const name of round % 2 === 0 ? pair : [...pair].reverse()) {
+        const sample = measure[name]();
+        if (typeof sample === 'number') samples[name].push(sample);
+        else {
+          samples[name].push(sample.bps);
+          relayCpu[name].push(sample.cost);
+        }
+      }
   }
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   const results = Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)]));
+  const relayCpuSecondsPerGB = Object.fromEntries(
+    Object.entries(relayCpu).map(([name, costs]) => [
+      name,
+      Object.fromEntries(Object.keys(relays).map((relay) => [relay, median(costs.map((c) => c[relay]))])),
+    ]),
+  );
+  const cpu = (name) =>
+    `relays' CPU per GB: gateway ${relayCpuSecondsPerGB[name].gateway.toFixed(1)} s, connector ${relayCpuSecondsPerGB[name].connector.toFixed(1)} s`;
   const ratios = { tcp: results.stackTcpBps / results.rawTcpBps, http: results.stackHttpBps / results.rawHttpBps };
   const mark = (r) => (r >= TARGET ? 'met' : 'NOT met');
   console.log(
@@ -355,13 +399,15 @@ try {
   console.log(
     `gateway -> hub -> connector -> iperf3 (TCP):      ${fmt(results.stackTcpBps)}   ratio ${ratios.tcp.toFixed(2)} (target >= ${String(TARGET)}: ${mark(ratios.tcp)})`,
   );
+  console.log(`                                                  ${cpu('stackTcpBps')}`);
   console.log(`raw wireguard-go, HTTP download:                  ${fmt(results.rawHttpBps)}`);
   console.log(
     `gateway -> hub -> connector -> service (HTTP):    ${fmt(results.stackHttpBps)}   ratio ${ratios.http.toFixed(2)} (target >= ${String(TARGET)}: ${mark(ratios.http)})`,
   );
+  console.log(`                                                  ${cpu('stackHttpBps')}`);
   writeFileSync(
     RESULTS,
-    `${JSON.stringify({ date: new Date().toISOString(), rounds: ROUNDS, ...results, ratios, target: TARGET, samples }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), rounds: ROUNDS, ...results, ratios, target: TARGET, relayCpuSecondsPerGB, samples, relayCpu }, null, 2)}\n`,
   );
   console.log(`\nwritten to ${RESULTS}`);
 } catch (err) {
