@@ -359,9 +359,9 @@ try {
   const samples = { rawTcpBps: [], stackTcpBps: [], rawHttpBps: [], stackHttpBps: [] };
   const relayCpu = { stackTcpBps: [], stackHttpBps: [] };
   const measure = {
-    rawTcpBps: () => iperf(raw.a, '10.10.0.2', 5201).bps,
+    rawTcpBps: () => iperf(raw.a, '10.10.0.2', 5201),
     stackTcpBps: () => withRelayCost(relays, () => iperf(client, '10.1.0.1', 15201)),
-    rawHttpBps: () => download(raw.a, `http://10.10.0.2:8080/?mb=${String(DOWNLOAD_MB)}`).bps,
+    rawHttpBps: () => download(raw.a, `http://10.10.0.2:8080/?mb=${String(DOWNLOAD_MB)}`),
     stackHttpBps: () =>
       withRelayCost(relays, () => download(client, `http://10.1.0.1:8000/?mb=${String(DOWNLOAD_MB)}`, 'bench.tunnel')),
   };
@@ -372,12 +372,9 @@ try {
     ];
     for (const pair of pairs)
       for (const name of round % 2 === 0 ? pair : [...pair].reverse()) {
-        const sample = measure[name]();
-        if (typeof sample === 'number') samples[name].push(sample);
-        else {
-          samples[name].push(sample.bps);
-          relayCpu[name].push(sample.cost);
-        }
+        const { bps, cost } = measure[name]();
+        samples[name].push(bps);
+        if (cost !== undefined) relayCpu[name].push(cost);
       }
   }
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];

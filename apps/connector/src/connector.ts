@@ -1,4 +1,5 @@
 import {
+  closeOps,
   listenOps,
   loadOrEnrol,
   openAgentState,
@@ -220,7 +221,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Running
   const stop = async () => {
     clearInterval(checking);
     await control.close();
-    await new Promise((resolve) => (ops.listening ? ops.close(resolve) : resolve(undefined)));
+    await closeOps(ops);
     await applying;
     await forwarders.close();
     await backend.down();

@@ -1,4 +1,5 @@
 import {
+  closeOps,
   controlRefusal,
   gatewayEnrolment,
   listenOps,
@@ -222,7 +223,7 @@ export async function startTunnelHub(options: TunnelHubOptions): Promise<Running
     async close() {
       clearInterval(reporting);
       await control.close();
-      await new Promise((resolve) => (ops.listening ? ops.close(resolve) : resolve(undefined)));
+      await closeOps(ops);
       await applying;
       await backend.down();
     },

@@ -18,4 +18,4 @@ export {
   type LoadOrEnrolOptions,
 } from './enrol.js';
 export { readServerSentEvents, type ServerSentEvent } from './server-sent-events.js';
-export { listenOps } from './listen-ops.js';
+export { closeOps, listenOps } from './listen-ops.js';

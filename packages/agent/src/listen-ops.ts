@@ -11,3 +11,8 @@ export function listenOps(server: Server, address: ListenAddress, fieldPath: str
     });
   });
 }
+
+/** Closes the ops listener if it is listening (a hub or connector started without one has nothing to close). */
+export function closeOps(server: Server): Promise<void> {
+  return new Promise((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+}
