@@ -434,8 +434,13 @@ describeWithTools('WireGuard tunnels across network namespaces', missingWireguar
         1000,
       );
     }
-    expect(hub.output()).toContain('serving the saved peers until the admin answers');
-    expect(connector.output()).toContain('serving the saved configuration until the admin answers');
+    // Log lines reach stdout in batches flushed every 200 ms: they may trail the traffic they describe.
+    await within(2000, "the hub's and the connector's log lines", () =>
+      Promise.resolve(
+        hub.output().includes('serving the saved peers until the admin answers') &&
+          connector.output().includes('serving the saved configuration until the admin answers'),
+      ),
+    );
   }, 120_000);
 });
 
