@@ -55,6 +55,9 @@ let accessToken = '';
 let orgId = '';
 let siteId = '';
 let hubIface = '';
+/** Where the gateway reaches the first site's target (`<tunnel address>:<tunnelPort>`), and the device made later. */
+let siteForwarder = '';
+let laptop: { config: string; address: string; publicKey: string } | undefined;
 
 const node = (script: string, ...args: string[]) => [script, ...args];
 const get = (
@@ -195,6 +198,7 @@ describeWithTools('WireGuard tunnels across network namespaces', missingWireguar
       port: 8080,
     });
     expect(target.status).toBe(201);
+    siteForwarder = `${site.body.tunnelAddress as string}:${String(target.body.tunnelPort)}`;
     const upstream = { targets: [{ url: 'http://192.168.50.10:8080' }], siteId };
     // A short connect timeout: a request to a site whose connector is gone fails fast (acceptance 2).
     const options = { timeouts: { connectMs: 1000 } };
@@ -384,6 +388,8 @@ describeWithTools('WireGuard tunnels across network namespaces', missingWireguar
     startConnector(ns.site2, join(tmp.path, 'site2'), `rd${lab.id}`, `${second.body.enrolToken as string}\n`);
     const device = await api('POST', `/api/v1/orgs/${orgId}/devices`, { name: 'laptop', siteIds: [siteId] });
     expect(device.status).toBe(201);
+    const made = device.body as { device: { tunnelAddress: string; publicKey: string }; config: { config: string } };
+    laptop = { config: made.config.config, address: made.device.tunnelAddress, publicKey: made.device.publicKey };
     await within(30_000, 'the hub with three peers', () => Promise.resolve(hubPeers().size === 3), 500);
     await within(
       30_000,
@@ -407,6 +413,39 @@ describeWithTools('WireGuard tunnels across network namespaces', missingWireguar
     expect(after?.handshake).toBe(before.get(sitePublicKey)?.handshake);
     expect(after?.rx).toBeGreaterThanOrEqual(before.get(sitePublicKey)?.rx ?? Infinity);
   }, 90_000);
+
+  it("a client device joins the hub with its exported config: it reaches the hub's address, not a site's forwarder", async () => {
+    if (laptop === undefined) throw new Error('the device of the previous test is missing');
+    // The device's config names the hub by its host name, which the client knows by gw's address on its side.
+    lab.hosts(ns.client, { [HUB_NAME]: '10.1.0.1' });
+    const iface = `rv${lab.id}`;
+    const conf = join(tmp.path, `${iface}.conf`);
+    await writeFile(conf, laptop.config, { mode: 0o600 });
+    const stripped = join(tmp.path, `${iface}.setconf`);
+    await writeFile(stripped, lab.exec(ns.client, 'wg-quick', ['strip', conf]), { mode: 0o600 });
+    lab.start(ns.client, 'wireguard-go', ['-f', iface]);
+    await within(5000, "the device's interface", () =>
+      Promise.resolve(lab.exec(ns.client, 'ip', ['-br', 'link']).includes(iface)),
+    );
+    lab.exec(ns.client, 'wg', ['setconf', iface, stripped]);
+    lab.exec(ns.client, 'ip', ['address', 'add', `${laptop.address}/32`, 'dev', iface]);
+    lab.exec(ns.client, 'ip', ['link', 'set', iface, 'up']);
+    // What wg-quick would route: the config's AllowedIPs.
+    const allowed = /^AllowedIPs = (.+)$/m.exec(laptop.config)?.[1]?.split(/,\s*/) ?? [];
+    expect(allowed).toEqual(['100.96.0.1/32', `${siteForwarder.split(':')[0] ?? ''}/32`]);
+    for (const prefix of allowed) lab.exec(ns.client, 'ip', ['route', 'add', prefix, 'dev', iface]);
+
+    // Through the device's own tunnel, the admin listening on the hub's host answers at the hub's address.
+    await within(
+      15_000,
+      'the hub host through the device tunnel',
+      async () => (await get(fromClient, 'http://100.96.0.1:8080/readyz', undefined, {}, 2000)).status === 200,
+      500,
+    );
+    expect(hubPeers().get(laptop.publicKey)?.handshake).toBeGreaterThan(0);
+    // The site's forwarder takes the hub alone: a device gets nothing from it, even for a site it was granted.
+    expect((await get(fromClient, `http://${siteForwarder}/`, undefined, {}, 2000)).status).toBe(0);
+  }, 60_000);
 
   it('with the admin down, the hub and the connector restart from their saved configuration and carry traffic', async () => {
     admin.child.kill('SIGTERM');

@@ -15,7 +15,9 @@ export const createDeviceRequest = z
       .array(idSchema)
       .max(64)
       .default([])
-      .describe("Sites of the organisation the device may reach: their tunnel addresses join the config's AllowedIPs."),
+      .describe(
+        "Sites of the organisation granted to the device: their tunnel addresses join the config's AllowedIPs. The hub does not forward between peers yet, so a device reaches the hub's address only.",
+      ),
   })
   .describe('A client device (VPN mode) of the signed-in user.');
 /** Body of a device creation. */
@@ -33,7 +35,9 @@ export const deviceView = z
     siteIds: z.array(idSchema),
     allowedIps: z
       .array(z.string())
-      .describe('What the device routes into the tunnel: the hub and the tunnel addresses of its sites.'),
+      .describe(
+        'What the device routes into the tunnel: the hub and the tunnel addresses of its sites (of these, only the hub answers today).',
+      ),
     lastHandshakeAt: timestampSchema.nullable().describe('Last handshake with the hub, as the hub reported it.'),
     rxBytes: z.number().int().nullable(),
     txBytes: z.number().int().nullable(),
