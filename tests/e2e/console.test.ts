@@ -433,7 +433,7 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
     // Later, the config again: without the private key (never stored).
     await page.reload();
     const row = page.getByRole('listitem').filter({ hasText: 'laptop' });
-    await row.filter({ hasText: 'sites home-lab' }).waitFor();
+    await row.filter({ hasText: 'reaches home-lab' }).waitFor();
     await row.getByRole('button', { name: 'Config and QR code of laptop' }).click();
     const again = (await page.getByLabel('WireGuard config', { exact: true }).textContent()) ?? '';
     expect(again).toContain('[Interface]');

@@ -8,7 +8,7 @@
 // `gw` has no route to the site LANs: the only way to the services is the tunnel. Real wireguard-go everywhere.
 import { makeTempDir, type TempDir } from '@rustronaut/testkit';
 import { createHash } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -44,6 +44,13 @@ let fromGw: LineClient;
 let connector: LabProcess;
 let admin: LabProcess;
 let hub: LabProcess;
+const adminEnv = () => ({
+  RUSTRONAUT_DATA_DIR: join(tmp.path, 'admin'),
+  RUSTRONAUT_ADMIN_LISTEN: '0.0.0.0:8080',
+  RUSTRONAUT_ADMIN_CONTROL_LISTEN: '10.2.0.1:8443',
+  RUSTRONAUT_ADMIN_EMAIL: EMAIL,
+  RUSTRONAUT_ADMIN_PASSWORD: PASSWORD,
+});
 const hubEnv = () => ({
   RUSTRONAUT_DATA_DIR: join(tmp.path, 'hub'),
   RUSTRONAUT_TUNNEL_INTERFACE: hubIface,
@@ -58,6 +65,8 @@ let hubIface = '';
 /** Where the gateway reaches the first site's target (`<tunnel address>:<tunnelPort>`), and the device made later. */
 let siteForwarder = '';
 let laptop: { config: string; address: string; publicKey: string } | undefined;
+/** The second site's tunnel address: the device was not granted it. */
+let annexAddress = '';
 
 const node = (script: string, ...args: string[]) => [script, ...args];
 const get = (
@@ -171,13 +180,7 @@ describeWithTools('WireGuard tunnels across network namespaces', missingWireguar
     fromGw = lineClient(lab.start(ns.gw, process.execPath, [CLIENT_SCRIPT], {}, { interactive: true }));
     hubIface = `rh${lab.id}`;
 
-    admin = rustronaut(ns.gw, ['admin'], {
-      RUSTRONAUT_DATA_DIR: join(tmp.path, 'admin'),
-      RUSTRONAUT_ADMIN_LISTEN: '0.0.0.0:8080',
-      RUSTRONAUT_ADMIN_CONTROL_LISTEN: '10.2.0.1:8443',
-      RUSTRONAUT_ADMIN_EMAIL: EMAIL,
-      RUSTRONAUT_ADMIN_PASSWORD: PASSWORD,
-    });
+    admin = rustronaut(ns.gw, ['admin'], adminEnv());
     await within(150_000, 'the admin', async () => (await get(fromGw, `${ADMIN}/readyz`)).status === 200, 500);
     await within(10_000, 'the services', () =>
       Promise.resolve(services.every((s) => s.output().includes('listening'))),
@@ -369,6 +372,7 @@ describeWithTools('WireGuard tunnels across network namespaces', missingWireguar
 
     const second = await api('POST', `/api/v1/orgs/${orgId}/sites`, { name: 'annex' });
     expect(second.status).toBe(201);
+    annexAddress = second.body.tunnelAddress as string;
     const target = await api('POST', `/api/v1/orgs/${orgId}/site-targets`, {
       siteId: second.body.id,
       name: 'web',
@@ -414,7 +418,7 @@ describeWithTools('WireGuard tunnels across network namespaces', missingWireguar
     expect(after?.rx).toBeGreaterThanOrEqual(before.get(sitePublicKey)?.rx ?? Infinity);
   }, 90_000);
 
-  it("a client device joins the hub with its exported config: it reaches the hub's address, not a site's forwarder", async () => {
+  it('a client device joins the hub with its exported config: it reaches the site it was granted, nothing else', async () => {
     if (laptop === undefined) throw new Error('the device of the previous test is missing');
     // The device's config names the hub by its host name, which the client knows by gw's address on its side.
     lab.hosts(ns.client, { [HUB_NAME]: '10.1.0.1' });
@@ -431,11 +435,13 @@ describeWithTools('WireGuard tunnels across network namespaces', missingWireguar
     lab.exec(ns.client, 'ip', ['address', 'add', `${laptop.address}/32`, 'dev', iface]);
     lab.exec(ns.client, 'ip', ['link', 'set', iface, 'up']);
     // What wg-quick would route: the config's AllowedIPs.
+    const siteAddress = siteForwarder.split(':')[0] ?? '';
     const allowed = /^AllowedIPs = (.+)$/m.exec(laptop.config)?.[1]?.split(/,\s*/) ?? [];
-    expect(allowed).toEqual(['100.96.0.1/32', `${siteForwarder.split(':')[0] ?? ''}/32`]);
+    expect(allowed).toEqual(['100.96.0.1/32', `${siteAddress}/32`]);
     for (const prefix of allowed) lab.exec(ns.client, 'ip', ['route', 'add', prefix, 'dev', iface]);
 
-    // Through the device's own tunnel, the admin listening on the hub's host answers at the hub's address.
+    // Through the device's own tunnel: the admin listening on the hub's host answers at the hub's address, and the
+    // granted site's target answers at the site's tunnel address, forwarded by the hub from one peer to the other.
     await within(
       15_000,
       'the hub host through the device tunnel',
@@ -443,8 +449,47 @@ describeWithTools('WireGuard tunnels across network namespaces', missingWireguar
       500,
     );
     expect(hubPeers().get(laptop.publicKey)?.handshake).toBeGreaterThan(0);
-    // The site's forwarder takes the hub alone: a device gets nothing from it, even for a site it was granted.
-    expect((await get(fromClient, `http://${siteForwarder}/`, undefined, {}, 2000)).status).toBe(0);
+    await within(
+      15_000,
+      "the granted site's target through the hub",
+      async () => (await get(fromClient, `http://${siteForwarder}/`, undefined, {}, 2000)).body === 'hello from lab\n',
+      500,
+    );
+
+    // The hub forwards the device's TCP to the site's target port and the replies back, and refuses anything else
+    // that came in on its interface for another host: another port of the site's host (its sshd, say), the site it
+    // was not granted, gw's other networks.
+    const route = (to: string, from: string, ...tcp: string[]) => {
+      try {
+        return lab.exec(ns.gw, 'ip', ['route', 'get', to, 'from', from, 'iif', hubIface, 'ipproto', 'tcp', ...tcp]);
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    const port = siteForwarder.split(':')[1] ?? '';
+    expect(route(siteAddress, laptop.address, 'dport', port)).toContain(`dev ${hubIface}`);
+    expect(route(laptop.address, siteAddress, 'sport', port)).toContain(`dev ${hubIface}`);
+    const refused = /prohibit|Permission denied/;
+    expect(route(siteAddress, laptop.address, 'dport', '22')).toMatch(refused);
+    expect(route(annexAddress, laptop.address, 'dport', '8080')).toMatch(refused);
+    expect(route(laptop.address, annexAddress, 'sport', '8080')).toMatch(refused);
+    expect(route('10.2.0.2', laptop.address, 'dport', '8080')).toMatch(refused);
+    const siteHost = lab.start(ns.site, process.execPath, node(SERVICE_SCRIPT, '0.0.0.0', '2222', 'site host'));
+    await within(5000, "the site host's own service", () => Promise.resolve(siteHost.output().includes('listening')));
+    expect((await get(fromClient, `http://${siteAddress}:2222/`, undefined, {}, 2000)).status).toBe(0);
+    // A device that widens its own AllowedIPs still gets nothing from a site it was not granted.
+    const hubKey = lab.exec(ns.client, 'wg', ['show', iface, 'peers']).trim();
+    lab.exec(ns.client, 'wg', [
+      'set',
+      iface,
+      'peer',
+      hubKey,
+      'allowed-ips',
+      [...allowed, `${annexAddress}/32`].join(','),
+    ]);
+    lab.exec(ns.client, 'ip', ['route', 'add', `${annexAddress}/32`, 'dev', iface]);
+    expect((await get(fromClient, `http://${annexAddress}:8080/`, undefined, {}, 2000)).status).toBe(0);
+    expect((await get(fromClient, `http://${siteForwarder}/`, undefined, {}, 2000)).body).toBe('hello from lab\n');
   }, 60_000);
 
   it('with the admin down, the hub and the connector restart from their saved configuration and carry traffic', async () => {
@@ -454,11 +499,19 @@ describeWithTools('WireGuard tunnels across network namespaces', missingWireguar
       async () => {
         hub.child.kill('SIGTERM');
         expect(await hub.exited).toBe(0);
+        // Rules outlive their interface: the hub removed its own.
+        expect(lab.exec(ns.gw, 'ip', ['rule', 'show', 'iif', hubIface]).trim()).toBe('');
         hub = rustronaut(ns.gw, ['tunnel', '--admin', ADMIN], hubEnv());
       },
       async () => {
         connector.child.kill('SIGTERM');
         expect(await connector.exited).toBe(0);
+        // As an older admin saved it: the connector's address as a /32, no devices. It still reaches the hub.
+        const file = join(tmp.path, 'site', 'connector', 'snapshot.json');
+        const saved = JSON.parse(await readFile(file, 'utf8')) as { site: { address: string; devices?: string[] } };
+        saved.site.address = saved.site.address.replace(/\/\d+$/, '/32');
+        delete saved.site.devices;
+        await writeFile(file, JSON.stringify(saved), { mode: 0o600 });
         connector = startConnector(ns.site, join(tmp.path, 'site'), `rc${lab.id}`);
       },
     ]) {
@@ -481,6 +534,29 @@ describeWithTools('WireGuard tunnels across network namespaces', missingWireguar
       ),
     );
   }, 120_000);
+
+  it('with the admin back, a change brings the connector up again with the new address, and the device reaches the site', async () => {
+    admin = rustronaut(ns.gw, ['admin'], adminEnv());
+    await within(60_000, 'the admin again', async () => (await get(fromGw, `${ADMIN}/readyz`)).status === 200, 500);
+    // Agents fetch a snapshot when the org's config version moves: here, a second device granted the site.
+    const phone = await api('POST', `/api/v1/orgs/${orgId}/devices`, { name: 'phone', siteIds: [siteId] });
+    expect(phone.status).toBe(201);
+    await within(60_000, "the connector's new address", () =>
+      Promise.resolve(connector.output().includes('the tunnel addresses changed: bringing the tunnel up again')),
+    );
+    const siteAddress = siteForwarder.split(':')[0] ?? '';
+    await within(10_000, "the connector's interface with the pool's prefix", () =>
+      Promise.resolve(lab.exec(ns.site, 'ip', ['-br', 'address', 'show', `rc${lab.id}`]).includes(`${siteAddress}/16`)),
+    );
+    await within(
+      20_000,
+      'the site through the gateway and from the device',
+      async () =>
+        (await viaGateway(PUBLIC_HOST, '/', {}, 2000)).body === 'hello from lab\n' &&
+        (await get(fromClient, `http://${siteForwarder}/`, undefined, {}, 2000)).body === 'hello from lab\n',
+      500,
+    );
+  }, 150_000);
 });
 
 describeWithTools('rustronaut start and its tunnel hub', missingWireguardGo(), () => {

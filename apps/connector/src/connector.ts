@@ -58,7 +58,7 @@ const MAX_REPORTED_TARGETS = 30;
  * missing), makes its key pair (the private key stays in `<dataDir>/connector/wg.key`, mode 0600), enrols once
  * with the site's token, then follows the admin: with the hub's key, endpoint and address it brings the interface
  * up (wireguard-go supervised, persistent keepalive), and listens on its tunnel address for each target, forwarding
- * TCP to the target and accepting the hub's tunnel address only. It starts from the saved snapshot when the admin
+ * TCP to the target and accepting the hub's tunnel address and those of the client devices granted the site. It starts from the saved snapshot when the admin
  * is down (fail static), re-resolves the hub's host name while the tunnel has no fresh handshake, and reports each
  * target's health in its heartbeats (and, with `connector.opsListen`, as metrics).
  */
@@ -115,24 +115,29 @@ export async function startConnector(options: ConnectorOptions): Promise<Running
         logger.warn('no tunnel hub has reported to the admin yet: waiting for one');
         return;
       }
+      if (upWith !== undefined && (upWith.address !== next.address || upWith.hubAddress !== hub.address)) {
+        // A new pool (or a snapshot of an older admin, with a /32): a backend comes up once, so start afresh.
+        logger.warn(
+          { from: upWith.address, to: next.address },
+          'the tunnel addresses changed: bringing the tunnel up again',
+        );
+        upWith = undefined;
+        await backend.down();
+        backend = await createBackend(backendOptions);
+      }
       if (upWith === undefined) {
-        const spec = {
-          name: iface,
-          privateKey: { file: keyFile },
-          addresses: [next.address],
-          routes: [`${hub.address}/32`],
-        };
         try {
-          await backend.up(spec);
+          // The address carries the pool's prefix: the pool is routed into the tunnel, where the hub peer's
+          // allowed IPs (the hub and the granted devices) decide what passes. The hub's own route keeps a /32
+          // address (as older admins sent) working.
+          const routes = [`${hub.address}/32`];
+          await backend.up({ name: iface, privateKey: { file: keyFile }, addresses: [next.address], routes });
         } catch (err) {
           // A backend comes up once: the next check or snapshot tries again with a fresh one.
           backend = await createBackend(backendOptions);
           throw err;
         }
         upWith = { address: next.address, hubAddress: hub.address };
-      } else if (upWith.address !== next.address || upWith.hubAddress !== hub.address) {
-        // A backend brings its interface up once; new tunnel addresses come only with a new pool.
-        throw new Error('the tunnel addresses changed: restart the connector to apply them');
       }
       const endpoint = await hubAddress.resolve(hub.endpoint.host, hub.endpoint.port, reResolve);
       await backend.apply({
@@ -140,12 +145,12 @@ export async function startConnector(options: ConnectorOptions): Promise<Running
           {
             publicKey: hub.publicKey,
             endpoint,
-            allowedIps: [`${hub.address}/32`],
+            allowedIps: [hub.address, ...next.devices].map((address) => `${address}/32`),
             persistentKeepalive: keepalive,
           },
         ],
       });
-      await forwarders.update(next.address.replace(/\/\d+$/, ''), hub.address, next.targets);
+      await forwarders.update(next.address.replace(/\/\d+$/, ''), [hub.address, ...next.devices], next.targets);
     });
     applying = run.catch(() => undefined);
     return run;

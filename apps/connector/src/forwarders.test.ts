@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createForwarders, type Forwarders } from './forwarders.js';
 
 // Real sockets on loopback: the "tunnel address" is 127.0.0.1, and the client's source address decides whether it
-// is the hub (127.0.0.1) or anyone else (127.0.0.2, the same loopback under another address).
+// is the hub (127.0.0.1), a granted device or anyone else (127.0.0.x, the same loopback under another address).
 
 const logger = createLogger({ level: 'silent', format: 'json' });
 const opened: Array<Server | Forwarders> = [];
@@ -56,14 +56,28 @@ describe('createForwarders', () => {
     const forwarders = createForwarders(logger);
     opened.push(forwarders);
     const tunnelPort = await freePort();
-    await forwarders.update('127.0.0.1', '127.0.0.1', [target(await service('hello'), tunnelPort)]);
+    await forwarders.update('127.0.0.1', ['127.0.0.1'], [target(await service('hello'), tunnelPort)]);
     expect(await exchange(tunnelPort, '127.0.0.1')).toBe('hello');
     expect(await exchange(tunnelPort, '127.0.0.2')).toBe('');
 
     // A changed target applies to the next connection on the same listener; another hub address too.
-    await forwarders.update('127.0.0.1', '127.0.0.2', [target(await service('moved'), tunnelPort)]);
+    await forwarders.update('127.0.0.1', ['127.0.0.2'], [target(await service('moved'), tunnelPort)]);
     expect(await exchange(tunnelPort, '127.0.0.2')).toBe('moved');
     expect(await exchange(tunnelPort, '127.0.0.1')).toBe('');
+  });
+
+  it('accepts the granted devices beside the hub, and stops accepting a device once its grant is gone', async () => {
+    const forwarders = createForwarders(logger);
+    opened.push(forwarders);
+    const tunnelPort = await freePort();
+    const targets = [target(await service('hello'), tunnelPort)];
+    await forwarders.update('127.0.0.1', ['127.0.0.1', '127.0.0.3'], targets);
+    expect(await exchange(tunnelPort, '127.0.0.3')).toBe('hello');
+    expect(await exchange(tunnelPort, '127.0.0.1')).toBe('hello');
+    expect(await exchange(tunnelPort, '127.0.0.4')).toBe('');
+    await forwarders.update('127.0.0.1', ['127.0.0.1'], targets);
+    expect(await exchange(tunnelPort, '127.0.0.3')).toBe('');
+    expect(await exchange(tunnelPort, '127.0.0.1')).toBe('hello');
   });
 
   it('stops listening for a removed target, and names a target whose port is taken', async () => {
@@ -71,8 +85,8 @@ describe('createForwarders', () => {
     opened.push(forwarders);
     const [kept, removed] = [await freePort(), await freePort()];
     const port = await service('hi');
-    await forwarders.update('127.0.0.1', '127.0.0.1', [target(port, kept), target(port, removed, 'old')]);
-    await forwarders.update('127.0.0.1', '127.0.0.1', [target(port, kept)]);
+    await forwarders.update('127.0.0.1', ['127.0.0.1'], [target(port, kept), target(port, removed, 'old')]);
+    await forwarders.update('127.0.0.1', ['127.0.0.1'], [target(port, kept)]);
     expect(await exchange(kept, '127.0.0.1')).toBe('hi');
     const refused = connect({ host: '127.0.0.1', port: removed });
     const [err] = (await once(refused, 'error')) as [NodeJS.ErrnoException];
@@ -80,7 +94,7 @@ describe('createForwarders', () => {
 
     const taken = await service('other');
     await expect(
-      forwarders.update('127.0.0.1', '127.0.0.1', [target(port, kept), target(port, taken, 'db')]),
+      forwarders.update('127.0.0.1', ['127.0.0.1'], [target(port, kept), target(port, taken, 'db')]),
     ).rejects.toThrow(`cannot listen for db on 127.0.0.1:${String(taken)}`);
     expect(await exchange(kept, '127.0.0.1')).toBe('hi');
   });
@@ -89,7 +103,7 @@ describe('createForwarders', () => {
     const forwarders = createForwarders(logger);
     opened.push(forwarders);
     const tunnelPort = await freePort();
-    await forwarders.update('127.0.0.1', '127.0.0.1', [target(await freePort(), tunnelPort)]);
+    await forwarders.update('127.0.0.1', ['127.0.0.1'], [target(await freePort(), tunnelPort)]);
     const socket = connect({ host: '127.0.0.1', port: tunnelPort });
     const [err] = (await once(socket, 'error')) as [NodeJS.ErrnoException];
     expect(err.code).toBe('ECONNRESET');

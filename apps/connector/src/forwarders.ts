@@ -7,10 +7,11 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 export interface Forwarders {
   /**
    * Makes the listeners match: one on `<address>:<tunnelPort>` per target, forwarding to the target's `host:port`
-   * and accepting connections from `allowedPeer` only. Listeners of unchanged ports stay (their connections too);
-   * a changed target takes effect for the next connection. Rejects when a port cannot be bound; the others apply.
+   * and accepting connections from `allowedPeers` only. Listeners of unchanged ports stay (their connections too);
+   * a changed target or peer list takes effect for the next connection. Rejects when a port cannot be bound; the
+   * others apply.
    */
-  update(address: string, allowedPeer: string, targets: readonly ConnectorTarget[]): Promise<void>;
+  update(address: string, allowedPeers: readonly string[], targets: readonly ConnectorTarget[]): Promise<void>;
   /** Stops listening and cuts every forwarded connection. */
   close(): Promise<void>;
 }
@@ -25,17 +26,21 @@ const plain = (address: string | undefined) => address?.replace(/^::ffff:/, '');
 
 /**
  * Forwards TCP from the tunnel to the site's targets. Connections from any address but the hub's tunnel address
- * are closed at once, before a byte is read or the target is dialled: only the hub (so only the gateways behind
- * it, after their access checks) may reach a target.
+ * and those of the client devices granted the site are closed at once, before a byte is read or the target is
+ * dialled: only the hub (so only the gateways behind it, after their access checks) and granted devices may reach
+ * a target.
  */
 export function createForwarders(logger: Logger): Forwarders {
   const listeners = new Map<string, Listener>();
   const sockets = new Set<Socket>();
-  let allowed = '';
+  let allowed = new Set<string>();
 
   const forward = (listener: Listener) => (client: Socket) => {
-    if (plain(client.remoteAddress) !== allowed) {
-      logger.warn({ from: client.remoteAddress, target: listener.target.name }, 'connection refused: not the hub');
+    if (!allowed.has(plain(client.remoteAddress) ?? '')) {
+      logger.warn(
+        { from: client.remoteAddress, target: listener.target.name },
+        'connection refused: neither the hub nor a granted device',
+      );
       client.destroy();
       return;
     }
@@ -64,8 +69,8 @@ export function createForwarders(logger: Logger): Forwarders {
   const closeServer = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
 
   return {
-    async update(address, allowedPeer, targets) {
-      allowed = allowedPeer;
+    async update(address, allowedPeers, targets) {
+      allowed = new Set(allowedPeers);
       const wanted = new Map(targets.map((t) => [`${address}:${String(t.tunnelPort)}`, t]));
       for (const [key, listener] of listeners) {
         if (!wanted.has(key)) {

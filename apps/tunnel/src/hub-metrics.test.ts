@@ -11,6 +11,7 @@ const site: HubPeer = {
   name: 'lab',
   publicKey: SITE_KEY,
   allowedIps: ['100.96.0.2/32'],
+  reach: [],
 };
 const device: HubPeer = {
   ...site,

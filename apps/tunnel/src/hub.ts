@@ -15,10 +15,12 @@ import { createOpsServer, type Registry } from '@rustronaut/observability';
 import {
   assertInterfaceFree,
   createBackend,
+  createPeerForwarding,
   createPeerStatsTracker,
   ensureKeyFile,
   logBackendEvent,
   type BackendOptions,
+  type ForwardGrant,
   type PeerStats,
 } from '@rustronaut/wireguard';
 import { join } from 'node:path';
@@ -56,8 +58,10 @@ export interface RunningTunnelHub {
  * missing: root or CAP_NET_ADMIN, `/dev/net/tun`, wireguard-go), enrols once like a gateway (its control key and
  * its WireGuard key stay in `<dataDir>/tunnel/`), brings the interface up from the saved snapshot if there is one
  * (fail static), then follows the admin: every snapshot's peers (sites and client devices) are reconciled with
- * the smallest change, never by replacing all peers. Every `reportMs` it reads the device and sends its key,
- * endpoint and per-peer statistics to the admin, and updates the Prometheus metrics.
+ * the smallest change, never by replacing all peers, and each device is let through to the target ports of the
+ * sites it was granted (`ip rule`s; anything else arriving on the interface for another host is refused). Every
+ * `reportMs` it reads the device and sends its key, endpoint and per-peer statistics to the admin, and updates the
+ * metrics.
  */
 export async function startTunnelHub(options: TunnelHubOptions): Promise<RunningTunnelHub> {
   const { config } = options;
@@ -92,6 +96,7 @@ export async function startTunnelHub(options: TunnelHubOptions): Promise<Running
   const endpoint = hubEndpoint(config, options.adminUrl);
   logger.info({ backend: backend.kind, interface: iface, publicKey, endpoint }, 'tunnel hub starting');
 
+  const forwarding = createPeerForwarding(iface);
   /** The interface's address while it is up. */
   let address: string | undefined;
   /** The desired peers by public key, for the metrics' labels. */
@@ -124,6 +129,10 @@ export async function startTunnelHub(options: TunnelHubOptions): Promise<Running
           { added: added.length, updated: updated.length, removed: removed.length, unchanged },
           'hub peers reconciled',
         );
+      }
+      const plan = await forwarding.apply(forwardGrants(tunnel.peers));
+      if (plan.add.length + plan.remove.length > 0) {
+        logger.info({ added: plan.add.length, removed: plan.remove.length }, 'device forwarding rules reconciled');
       }
     });
     applying = run.catch(() => undefined);
@@ -226,8 +235,17 @@ export async function startTunnelHub(options: TunnelHubOptions): Promise<Running
       await closeOps(ops);
       await applying;
       await backend.down();
+      await forwarding.clear();
     },
   };
+}
+
+/** Each device's grants: the tunnel ports of the sites it may reach; all the forwarding a hub does. */
+function forwardGrants(peers: readonly HubPeer[]): ForwardGrant[] {
+  return peers.flatMap((peer) => {
+    const client = peer.allowedIps[0]?.replace(/\/32$/, '') ?? '';
+    return peer.reach.flatMap((site) => site.ports.map((port) => ({ client, server: site.address, port })));
+  });
 }
 
 /** Whether a hub using `dataDir` has enrolled already (its identity is in `<dataDir>/tunnel/`). */

@@ -68,6 +68,18 @@ export const hubPeer = z
     name: z.string(),
     publicKey: wireguardKeySchema,
     allowedIps: z.array(z.string()).min(1).describe('The peer’s tunnel address as a /32.'),
+    reach: z
+      .array(
+        z.object({
+          address: ipv4.describe('Tunnel address of a site the device was granted.'),
+          ports: z.array(port).describe('The tunnel ports of its targets.'),
+        }),
+      )
+      .default([])
+      .describe(
+        'For a device: the TCP ports of the sites it was granted (their targets), the only places the hub ' +
+          'forwards its packets to (and the replies back). Empty for a site.',
+      ),
   })
   .describe('A peer of the hub.');
 /** A desired hub peer. */
@@ -100,6 +112,13 @@ export const siteTunnelConfig = z
       .nullable()
       .describe('The hub to dial; null while no hub of the organisation has reported its key and endpoint.'),
     targets: z.array(connectorTarget),
+    devices: z
+      .array(ipv4)
+      .default([])
+      .describe(
+        'Tunnel addresses of the client devices granted this site: they reach its targets through the hub, ' +
+          'beside the hub itself.',
+      ),
   })
   .describe('Desired state of a site connector.');
 /** A connector's desired state. */

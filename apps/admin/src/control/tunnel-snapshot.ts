@@ -7,7 +7,7 @@ import {
 } from '@rustronaut/contracts';
 import { configVersions, devices, sites, siteTargets, type DrizzleDatabase } from '@rustronaut/db';
 import type { AddressPool } from '@rustronaut/wireguard';
-import { and, asc, eq, isNotNull } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, sql } from 'drizzle-orm';
 import { orgHub } from '../modules/tunnels/hub.js';
 
 const EMPTY_CONFIG = gatewayFileSchema.parse({});
@@ -26,7 +26,8 @@ const prefixLength = (pool: AddressPool) => pool.cidr.slice(pool.cidr.indexOf('/
 
 /**
  * A hub's snapshot: its address (with the pool's prefix, so the pool is routed into the tunnel) and one peer per
- * enrolled site and per client device, each allowed its own /32. No routes: a hub serves no HTTP.
+ * enrolled site and per client device, each allowed its own /32; a device's `reach` lists the enrolled sites it was
+ * granted (with targets), the tunnel ports the hub forwards its packets to. No routes: a hub serves no HTTP.
  */
 export async function buildHubSnapshot(
   db: DrizzleDatabase,
@@ -40,10 +41,28 @@ export async function buildHubSnapshot(
     .where(and(eq(sites.orgId, orgId), isNotNull(sites.publicKey), isNotNull(sites.tunnelAddress)))
     .orderBy(asc(sites.id));
   const deviceRows = await db
-    .select({ id: devices.id, name: devices.name, publicKey: devices.publicKey, address: devices.tunnelAddress })
+    .select({
+      id: devices.id,
+      name: devices.name,
+      publicKey: devices.publicKey,
+      address: devices.tunnelAddress,
+      siteIds: devices.siteIds,
+    })
     .from(devices)
     .where(eq(devices.orgId, orgId))
     .orderBy(asc(devices.id));
+  const ports = new Map<string, number[]>();
+  const targetRows = await db
+    .select({ siteId: siteTargets.siteId, tunnelPort: siteTargets.tunnelPort })
+    .from(siteTargets)
+    .innerJoin(sites, eq(sites.id, siteTargets.siteId))
+    .where(eq(sites.orgId, orgId))
+    .orderBy(asc(siteTargets.tunnelPort));
+  for (const t of targetRows) ports.set(t.siteId, [...(ports.get(t.siteId) ?? []), t.tunnelPort]);
+  // What a granted site offers a device: its targets' ports; a site without targets (or not enrolled) offers none.
+  const reachable = new Map(
+    siteRows.flatMap((s) => (ports.has(s.id) ? [[s.id, { address: s.address ?? '', ports: ports.get(s.id)! }]] : [])),
+  );
   const peers: HubPeer[] = [
     ...siteRows.map((s) => ({
       id: s.id,
@@ -51,6 +70,7 @@ export async function buildHubSnapshot(
       name: s.name,
       publicKey: s.publicKey ?? '',
       allowedIps: [`${s.address ?? ''}/32`],
+      reach: [],
     })),
     ...deviceRows.map((d) => ({
       id: d.id,
@@ -58,6 +78,8 @@ export async function buildHubSnapshot(
       name: d.name,
       publicKey: d.publicKey,
       allowedIps: [`${d.address}/32`],
+      // Sites deleted since, not enrolled yet or without targets drop out.
+      reach: d.siteIds.flatMap((id) => reachable.get(id) ?? []),
     })),
   ];
   return {
@@ -70,8 +92,9 @@ export async function buildHubSnapshot(
 }
 
 /**
- * A connector's snapshot: its tunnel address (a /32: it talks to the hub only), the hub to dial (null until a hub
- * has reported its key and endpoint) and the targets to forward.
+ * A connector's snapshot: its tunnel address (with the pool's prefix, as the hub's), the hub to dial (null until a
+ * hub has reported its key and endpoint), the targets to forward, and the client devices granted the site, which
+ * reach it through the hub.
  */
 export async function buildSiteSnapshot(
   db: DrizzleDatabase,
@@ -95,12 +118,23 @@ export async function buildSiteSnapshot(
     .from(siteTargets)
     .where(eq(siteTargets.siteId, siteId))
     .orderBy(asc(siteTargets.id));
+  const granted = await db
+    .select({ address: devices.tunnelAddress })
+    .from(devices)
+    .where(and(eq(devices.orgId, orgId), sql`${devices.siteIds} @> ${JSON.stringify([siteId])}::jsonb`))
+    .orderBy(asc(devices.id));
   const hub = (await orgHub(db, orgId, pool)) ?? null;
   return {
     orgId,
     version,
     config: EMPTY_CONFIG,
     tls: NO_TLS,
-    site: { siteId, address: `${site?.address ?? ''}/32`, hub, targets },
+    site: {
+      siteId,
+      address: `${site?.address ?? ''}${prefixLength(pool)}`,
+      hub,
+      targets,
+      devices: granted.map((d) => d.address),
+    },
   };
 }

@@ -71,8 +71,8 @@ export function DevicesTab() {
       <section className="card form" aria-labelledby="new-device">
         <h2 id="new-device">Add a device</h2>
         <p className="muted">
-          A laptop or phone of yours that joins the organisation’s tunnel hub with the WireGuard app and reaches the
-          hub’s address. The sites you pick join its AllowedIPs; the hub does not forward to sites yet.
+          A laptop or phone of yours that reaches the targets of the sites you pick through the organisation’s tunnel
+          hub, with the WireGuard app. The hub lets it through to those sites and nowhere else.
         </p>
         <form onSubmit={create} noValidate>
           {error !== undefined && Object.keys(fields).length === 0 ? (
@@ -98,7 +98,7 @@ export function DevicesTab() {
             />
           </div>
           <fieldset>
-            <legend>Sites in its AllowedIPs</legend>
+            <legend>Sites it may reach</legend>
             {sites.data === undefined ? (
               <ErrorBanner error={sites.error} title="Could not load the sites" />
             ) : sites.data.items.length === 0 ? (
@@ -165,7 +165,7 @@ export function DevicesTab() {
                 {d.tunnelAddress} · last handshake {timeAgo(d.lastHandshakeAt)}
                 {d.siteIds.length === 0
                   ? ''
-                  : ` · sites ${d.siteIds
+                  : ` · reaches ${d.siteIds
                       .map((id) => siteNames.get(id) ?? (sites.data === undefined ? '…' : 'a deleted site'))
                       .join(', ')}`}
               </span>

@@ -16,7 +16,7 @@ export const createDeviceRequest = z
       .max(64)
       .default([])
       .describe(
-        "Sites of the organisation granted to the device: their tunnel addresses join the config's AllowedIPs. The hub does not forward between peers yet, so a device reaches the hub's address only.",
+        "Sites of the organisation the device may reach: their tunnel addresses join the config's AllowedIPs, the hub forwards the device's packets to them (and to no other host), and their connectors take its connections to their targets.",
       ),
   })
   .describe('A client device (VPN mode) of the signed-in user.');
@@ -35,9 +35,7 @@ export const deviceView = z
     siteIds: z.array(idSchema),
     allowedIps: z
       .array(z.string())
-      .describe(
-        'What the device routes into the tunnel: the hub and the tunnel addresses of its sites (of these, only the hub answers today).',
-      ),
+      .describe('What the device routes into the tunnel: the hub and the tunnel addresses of its sites.'),
     lastHandshakeAt: timestampSchema.nullable().describe('Last handshake with the hub, as the hub reported it.'),
     rxBytes: z.number().int().nullable(),
     txBytes: z.number().int().nullable(),

@@ -1,6 +1,6 @@
 // Sites, site targets, IPAM and client devices through the API, on both database drivers.
 import { auditEvents, sites, tunnelAddresses } from '@rustronaut/db';
-import { createUapiClient, generateKeyPair, publicKeyFromPrivate } from '@rustronaut/wireguard';
+import { createUapiClient, generateKeyPair, parsePool, publicKeyFromPrivate } from '@rustronaut/wireguard';
 import { eq } from 'drizzle-orm';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -18,6 +18,7 @@ import {
   type TestNamespace,
 } from '../../../../../packages/wireguard/test/netns.js';
 import { buildSnapshot } from '../../control/build-snapshot.js';
+import { buildHubSnapshot, buildSiteSnapshot } from '../../control/tunnel-snapshot.js';
 
 describe.each(testDrivers())('[$name] tunnels API', (driver) => {
   let t: TestAdmin;
@@ -203,6 +204,39 @@ describe.each(testDrivers())('[$name] tunnels API', (driver) => {
     const address = mine.body.device.tunnelAddress as string;
     expect((await t.request('DELETE', `${api}/devices/${String(mine.body.device.id)}`, { token })).status).toBe(204);
     expect(await t.ctx.db.select().from(tunnelAddresses).where(eq(tunnelAddresses.address, address))).toEqual([]);
+  });
+
+  it("gives the hub the target ports of each device's granted, enrolled sites, and each site its granted devices", async () => {
+    const [granted] = await t.ctx.db.select().from(sites).where(eq(sites.name, 'granted'));
+    const laptop = itemsOf(await t.request('GET', `${api}/devices`, { token })).find((d) => d.name === 'laptop');
+    const other = await t.created(`${api}/sites`, { token, body: { name: 'not granted' } });
+    const tablet = (await t.created(`${api}/devices`, {
+      token,
+      body: { name: 'tablet', siteIds: [granted!.id, other.id] },
+    })) as unknown as { device: { tunnelAddress: string } };
+    const pool = parsePool('100.96.7.0/24');
+    const reachOf = async () =>
+      Object.fromEntries((await buildHubSnapshot(t.ctx.db, orgId, pool)).tunnel.peers.map((p) => [p.name, p.reach]));
+    // A site that has not enrolled has no peer on the hub, so no device reaches it yet; nor one without targets.
+    expect(await reachOf()).toEqual({ laptop: [], tablet: [] });
+    await t.ctx.db.update(sites).set({ publicKey: generateKeyPair().publicKey }).where(eq(sites.id, granted!.id));
+    expect(await reachOf()).toEqual({ granted: [], laptop: [], tablet: [] });
+    // With targets: their tunnel ports, in order.
+    for (const [name, port] of [
+      ['ssh', 22],
+      ['web', 80],
+    ] as const) {
+      await t.created(`${api}/site-targets`, { token, body: { siteId: granted!.id, name, host: '192.168.1.5', port } });
+    }
+    const reach = [{ address: granted!.tunnelAddress, ports: [22, 80] }];
+    expect(await reachOf()).toEqual({ granted: [], laptop: reach, tablet: reach });
+
+    const site = (await buildSiteSnapshot(t.ctx.db, orgId, granted!.id, pool)).site;
+    expect(site.address).toBe(`${String(granted!.tunnelAddress)}/24`);
+    expect(new Set(site.devices)).toEqual(new Set([laptop?.tunnelAddress, tablet.device.tunnelAddress]));
+    expect((await buildSiteSnapshot(t.ctx.db, orgId, other.id, pool)).site.devices).toEqual([
+      tablet.device.tunnelAddress,
+    ]);
   });
 });
 
