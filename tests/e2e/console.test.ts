@@ -408,6 +408,15 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
   });
 
   it('access: a client device gets its config with the private key once, a QR code and a download; then is deleted', async () => {
+    // A target of the site, which the device's row shows at the address the device connects to.
+    const listed = await t.request('GET', `/api/v1/orgs/${t.owner.orgId}/sites`, { token: ownerToken });
+    const lab = (listed.body as { items: { id: string; tunnelAddress: string }[] }).items[0]!;
+    const nas = { siteId: lab.id, name: 'nas', host: '192.168.1.20', port: 5000 };
+    const target = await t.request('POST', `/api/v1/orgs/${t.owner.orgId}/site-targets`, {
+      token: ownerToken,
+      body: nas,
+    });
+    expect(target.status).toBe(201);
     await page.getByRole('link', { name: 'Access', exact: true }).click();
     await page.getByRole('link', { name: 'Client devices' }).click();
     await page.getByLabel('Device name').fill('laptop');
@@ -433,7 +442,7 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
     // Later, the config again: without the private key (never stored).
     await page.reload();
     const row = page.getByRole('listitem').filter({ hasText: 'laptop' });
-    await row.filter({ hasText: 'reaches home-lab' }).waitFor();
+    await row.filter({ hasText: `reaches home-lab · nas at ${lab.tunnelAddress}:5000` }).waitFor();
     await row.getByRole('button', { name: 'Config and QR code of laptop' }).click();
     const again = (await page.getByLabel('WireGuard config', { exact: true }).textContent()) ?? '';
     expect(again).toContain('[Interface]');

@@ -168,6 +168,7 @@ export function DevicesTab() {
                   : ` · reaches ${d.siteIds
                       .map((id) => siteNames.get(id) ?? (sites.data === undefined ? '…' : 'a deleted site'))
                       .join(', ')}`}
+                {d.targets.length === 0 ? '' : ` · ${d.targets.map((t) => `${t.name} at ${t.address}`).join(', ')}`}
               </span>
               <span className="row-actions">
                 <Button

@@ -36,6 +36,15 @@ export const deviceView = z
     allowedIps: z
       .array(z.string())
       .describe('What the device routes into the tunnel: the hub and the tunnel addresses of its sites.'),
+    targets: z
+      .array(
+        z.object({
+          siteId: idSchema,
+          name: z.string().describe('The target’s name.'),
+          address: z.string().describe('Where the device connects: `<site tunnel address>:<tunnelPort>`.'),
+        }),
+      )
+      .describe('What the device reaches: each target of its sites, at the address to connect to, in site order.'),
     lastHandshakeAt: timestampSchema.nullable().describe('Last handshake with the hub, as the hub reported it.'),
     rxBytes: z.number().int().nullable(),
     txBytes: z.number().int().nullable(),

@@ -1,8 +1,8 @@
 import type { CreateDeviceRequest, DeviceConfigView, DeviceCreatedView, DeviceView } from '@rustronaut/contracts';
-import { devices, newId, sites, type DrizzleDatabase } from '@rustronaut/db';
+import { devices, newId, sites, siteTargets, type DrizzleDatabase } from '@rustronaut/db';
 import { errors } from '@rustronaut/errors';
 import { generateKeyPair, parsePool, renderConfigQr, renderWgQuickConfig } from '@rustronaut/wireguard';
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import { recordAudit } from '../../audit/record-audit.js';
 import type { Principal } from '../../auth/principal.js';
 import type { AdminContext } from '../../context.js';
@@ -21,18 +21,32 @@ const DEVICE_KEEPALIVE_S = 25;
 const notFound = () => errors.notFound.create('no such device');
 
 /**
- * What a device routes into the tunnel: the hub's address and the tunnel addresses of the sites it was granted,
- * each a /32. Nothing wider: the device reaches what it was given, not the whole pool.
+ * What a device is given: its `AllowedIPs`, the hub's address and the tunnel addresses of the sites it was granted,
+ * each a /32 (nothing wider: the device reaches what it was given, not the whole pool); and the targets of those
+ * sites at `<site address>:<tunnelPort>`, where the hub lets it through.
  */
-async function allowedIpsOf(db: DrizzleDatabase, orgId: string, siteIds: readonly string[], hub: string) {
-  const granted =
-    siteIds.length === 0
-      ? []
-      : await db
-          .select({ address: sites.tunnelAddress })
-          .from(sites)
-          .where(and(eq(sites.orgId, orgId), inArray(sites.id, [...siteIds])));
-  return [`${hub}/32`, ...granted.flatMap((s) => (s.address === null ? [] : [`${s.address}/32`]))];
+async function grantsOf(db: DrizzleDatabase, orgId: string, siteIds: readonly string[], hub: string) {
+  if (siteIds.length === 0) return { allowedIps: [`${hub}/32`], targets: [] };
+  const granted = await db
+    .select({ id: sites.id, address: sites.tunnelAddress })
+    .from(sites)
+    .where(and(eq(sites.orgId, orgId), inArray(sites.id, [...siteIds])));
+  const address = new Map(granted.map((s) => [s.id, s.address]));
+  const targets = await db
+    .select({ siteId: siteTargets.siteId, name: siteTargets.name, tunnelPort: siteTargets.tunnelPort })
+    .from(siteTargets)
+    .where(inArray(siteTargets.siteId, [...address.keys()]))
+    .orderBy(asc(siteTargets.tunnelPort));
+  return {
+    allowedIps: [`${hub}/32`, ...granted.flatMap((s) => (s.address === null ? [] : [`${s.address}/32`]))],
+    targets: siteIds.flatMap((siteId) => {
+      const at = address.get(siteId);
+      if (at === undefined || at === null) return [];
+      return targets
+        .filter((t) => t.siteId === siteId)
+        .map((t) => ({ siteId, name: t.name, address: `${at}:${String(t.tunnelPort)}` }));
+    }),
+  };
 }
 
 async function viewOf(ctx: AdminContext, row: DeviceRow): Promise<DeviceView> {
@@ -45,7 +59,7 @@ async function viewOf(ctx: AdminContext, row: DeviceRow): Promise<DeviceView> {
     publicKey: row.publicKey,
     tunnelAddress: row.tunnelAddress,
     siteIds: row.siteIds,
-    allowedIps: await allowedIpsOf(ctx.db, row.orgId, row.siteIds, hub),
+    ...(await grantsOf(ctx.db, row.orgId, row.siteIds, hub)),
     lastHandshakeAt: isoOrNull(row.lastHandshakeAt),
     rxBytes: row.rxBytes,
     txBytes: row.txBytes,

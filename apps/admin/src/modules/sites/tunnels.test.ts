@@ -230,6 +230,12 @@ describe.each(testDrivers())('[$name] tunnels API', (driver) => {
     }
     const reach = [{ address: granted!.tunnelAddress, ports: [22, 80] }];
     expect(await reachOf()).toEqual({ granted: [], laptop: reach, tablet: reach });
+    // The device's view says where to connect.
+    const view = await t.request('GET', `${api}/devices/${laptop!.id}`, { token });
+    expect(view.body.targets).toEqual([
+      { siteId: granted!.id, name: 'ssh', address: `${String(granted!.tunnelAddress)}:22` },
+      { siteId: granted!.id, name: 'web', address: `${String(granted!.tunnelAddress)}:80` },
+    ]);
 
     const site = (await buildSiteSnapshot(t.ctx.db, orgId, granted!.id, pool)).site;
     expect(site.address).toBe(`${String(granted!.tunnelAddress)}/24`);
