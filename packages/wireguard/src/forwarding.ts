@@ -11,9 +11,9 @@ import { wireguardErrors } from './errors.js';
 // `forwarding` switch, which is turned on once there is a grant.
 
 /** Priority of the rules that let a grant through. */
-export const FORWARD_RULE_PRIORITY = 1000;
+const FORWARD_RULE_PRIORITY = 1000;
 /** Priority of the catch-all rule refusing every other packet the interface would forward. */
-export const REFUSE_RULE_PRIORITY = 1001;
+const REFUSE_RULE_PRIORITY = 1001;
 
 /** What a hub forwards for one grant: TCP from the peer address `client` to `server:port`, and the replies. */
 export interface ForwardGrant {
@@ -37,7 +37,7 @@ export interface IpRule {
   readonly action?: string;
 }
 
-/** The `ip` argument lists that bring an interface's rules to the granted pairs: additions first, refusal first. */
+/** The `ip` argument lists that bring an interface's rules to its grants: additions (the refusal first), removals. */
 export interface ForwardingPlan {
   readonly add: string[][];
   readonly remove: string[][];

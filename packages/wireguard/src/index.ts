@@ -21,15 +21,7 @@ export type {
 } from './backend/types.js';
 export type { WireguardGoBackend } from './backend/wireguard-go.js';
 export { wireguardErrors } from './errors.js';
-export {
-  FORWARD_RULE_PRIORITY,
-  REFUSE_RULE_PRIORITY,
-  createPeerForwarding,
-  planForwarding,
-  type ForwardGrant,
-  type ForwardingPlan,
-  type PeerForwarding,
-} from './forwarding.js';
+export { createPeerForwarding, type ForwardGrant, type ForwardingPlan, type PeerForwarding } from './forwarding.js';
 export { ensureKeyFile, readKeyFile, readKeyFromStream } from './key-input.js';
 export {
   KEY_BYTES,
