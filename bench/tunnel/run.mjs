@@ -143,9 +143,11 @@ const node = (ns, code, args) => inNs(ns, process.execPath, ['-e', code, '--', .
 const download = (ns, url, host = '') => JSON.parse(node(ns, DOWNLOAD, [url, host]));
 /** Throughput and bytes received of one iperf3 run. */
 const iperf = (ns, host, port) => {
-  const { bits_per_second: bps, bytes } = JSON.parse(
-    inNs(ns, 'iperf3', ['-c', host, '-p', String(port), '-t', String(IPERF_SECONDS), '-J']),
-  ).end.sum_received;
+  const result = JSON.parse(inNs(ns, 'iperf3', ['-c', host, '-p', String(port), '-t', String(IPERF_SECONDS), '-J']));
+  if (result.end?.sum_received === undefined) {
+    throw new Error(`iperf3 to ${host}:${port} in ${ns}: ${result.error ?? 'no result'}`);
+  }
+  const { bits_per_second: bps, bytes } = result.end.sum_received;
   return { bps, bytes };
 };
 

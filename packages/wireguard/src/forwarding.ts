@@ -137,8 +137,8 @@ async function enableForwarding(iface: string): Promise<void> {
     await writeFile(path, '1\n');
   } catch (err) {
     throw wireguardErrors.commandFailed.create(
-      `cannot turn on forwarding for ${iface} (${path}: ${(err as Error).message}); a container needs ` +
-        `--sysctl net.ipv4.conf.all.forwarding=1 or a writable /proc/sys`,
+      `cannot turn on forwarding for ${iface} (${path}: ${(err as Error).message}); in a container, start ` +
+        `it with the sysctl net.ipv4.conf.default.forwarding=1 (docker run --sysctl ...) or a writable /proc/sys`,
       { cause: err },
     );
   }
