@@ -110,8 +110,17 @@ export interface PeerForwarding {
 export function createPeerForwarding(iface: string): PeerForwarding {
   const read = async (): Promise<IpRule[]> => {
     const text = await runCommand(['ip', '-j', 'rule', 'show', 'iif', iface]);
-    const rules: unknown = JSON.parse(text.trim() === '' ? '[]' : text);
-    if (!Array.isArray(rules)) throw wireguardErrors.commandFailed.create('`ip -j rule show` did not print a list');
+    let rules: unknown;
+    try {
+      rules = JSON.parse(text.trim() === '' ? '[]' : text);
+    } catch {
+      rules = undefined;
+    }
+    if (!Array.isArray(rules)) {
+      throw wireguardErrors.commandFailed.create(
+        `\`ip -j rule show iif ${iface}\` did not print a JSON list: ${JSON.stringify(text.slice(0, 200))}`,
+      );
+    }
     return rules as IpRule[];
   };
   return {
