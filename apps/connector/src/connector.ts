@@ -58,9 +58,10 @@ const MAX_REPORTED_TARGETS = 30;
  * missing), makes its key pair (the private key stays in `<dataDir>/connector/wg.key`, mode 0600), enrols once
  * with the site's token, then follows the admin: with the hub's key, endpoint and address it brings the interface
  * up (wireguard-go supervised, persistent keepalive), and listens on its tunnel address for each target, forwarding
- * TCP to the target and accepting the hub's tunnel address and those of the client devices granted the site. It starts from the saved snapshot when the admin
- * is down (fail static), re-resolves the hub's host name while the tunnel has no fresh handshake, and reports each
- * target's health in its heartbeats (and, with `connector.opsListen`, as metrics).
+ * TCP to the target and accepting the hub's tunnel address and those of the client devices granted the site. It
+ * starts from the saved snapshot when the admin is down (fail static), re-resolves the hub's host name while the
+ * tunnel has no fresh handshake, and reports each target's health in its heartbeats (and, with
+ * `connector.opsListen`, as metrics).
  */
 export async function startConnector(options: ConnectorOptions): Promise<RunningConnector> {
   const { config } = options;
