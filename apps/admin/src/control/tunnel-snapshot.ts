@@ -58,11 +58,17 @@ export async function buildHubSnapshot(
     .innerJoin(sites, eq(sites.id, siteTargets.siteId))
     .where(eq(sites.orgId, orgId))
     .orderBy(asc(siteTargets.tunnelPort));
-  for (const t of targetRows) ports.set(t.siteId, [...(ports.get(t.siteId) ?? []), t.tunnelPort]);
+  for (const t of targetRows) {
+    const list = ports.get(t.siteId);
+    if (list === undefined) ports.set(t.siteId, [t.tunnelPort]);
+    else list.push(t.tunnelPort);
+  }
   // What a granted site offers a device: its targets' ports; a site without targets (or not enrolled) offers none.
-  const reachable = new Map(
-    siteRows.flatMap((s) => (ports.has(s.id) ? [[s.id, { address: s.address ?? '', ports: ports.get(s.id)! }]] : [])),
-  );
+  const reachable = new Map<string, { address: string; ports: number[] }>();
+  for (const s of siteRows) {
+    const sitePorts = ports.get(s.id);
+    if (sitePorts !== undefined) reachable.set(s.id, { address: s.address ?? '', ports: sitePorts });
+  }
   const peers: HubPeer[] = [
     ...siteRows.map((s) => ({
       id: s.id,
