@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { memberships, newId, openDatabase, resources, users } from '@rustronaut/db';
 import { eq } from 'drizzle-orm';
+import { NODE_FLAGS } from '../node-flags.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CLI = join(HERE, '..', '..', 'apps', 'cli', 'dist', 'main.js');
@@ -105,7 +106,11 @@ async function adminEnv(driver) {
 async function startAdmin(driver) {
   const env = await adminEnv(driver);
   const log = openSync(join(tmp, `admin-${driver.name}.log`), 'a');
-  const child = spawn(process.execPath, [...NODE_ARGS, CLI, 'admin'], { cwd: tmp, env, stdio: ['ignore', log, log] });
+  const child = spawn(process.execPath, [...NODE_FLAGS, ...NODE_ARGS, CLI, 'admin'], {
+    cwd: tmp,
+    env,
+    stdio: ['ignore', log, log],
+  });
   closeSync(log);
   children.add(child);
   child.once('exit', () => children.delete(child));

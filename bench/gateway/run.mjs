@@ -11,6 +11,7 @@ import { connect, createServer as createNetServer } from 'node:net';
 import { cpus, release, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NODE_FLAGS } from '../node-flags.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CLI = join(HERE, '..', '..', 'apps', 'cli', 'dist', 'main.js');
@@ -281,7 +282,7 @@ tcp:
     RUSTRONAUT_GATEWAY_ACCESS_LOG: String(accessLog),
     RUSTRONAUT_LOG_FORMAT: 'json',
   };
-  const child = startProcess('gateway', process.execPath, [CLI, 'gateway', '--config', file], {
+  const child = startProcess('gateway', process.execPath, [...NODE_FLAGS, CLI, 'gateway', '--config', file], {
     env,
     stdout: '/dev/null',
   });
@@ -297,7 +298,7 @@ tcp:
 async function startManaged({ adminPort, controlPort, httpPort, opsPort, upstreamPort }) {
   const email = 'bench@example.com';
   const password = 'a benchmark passphrase';
-  const child = startProcess('managed', process.execPath, [CLI, 'start'], {
+  const child = startProcess('managed', process.execPath, [...NODE_FLAGS, CLI, 'start'], {
     env: {
       ...process.env,
       RUSTRONAUT_DATA_DIR: join(tmp, 'managed'),

@@ -12,6 +12,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NODE_FLAGS } from '../node-flags.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CLI = join(HERE, '..', '..', 'apps', 'cli', 'dist', 'main.js');
@@ -228,7 +229,7 @@ async function stack() {
   const email = 'bench@example.com';
   const password = 'a long passphrase for the bench';
   const log = { RUSTRONAUT_LOG_FORMAT: 'json', RUSTRONAUT_LOG_LEVEL: 'warn' };
-  const admin = start(gw, process.execPath, [CLI, 'admin'], {
+  const admin = start(gw, process.execPath, [...NODE_FLAGS, CLI, 'admin'], {
     ...log,
     RUSTRONAUT_DATA_DIR: join(tmp, 'admin'),
     RUSTRONAUT_ADMIN_LISTEN: '0.0.0.0:8080',
@@ -274,7 +275,7 @@ async function stack() {
   start(
     gw,
     process.execPath,
-    [CLI, 'tunnel', '--admin', adminUrl, '--enrol-token-file', '/dev/stdin'],
+    [...NODE_FLAGS, CLI, 'tunnel', '--admin', adminUrl, '--enrol-token-file', '/dev/stdin'],
     {
       ...log,
       RUSTRONAUT_DATA_DIR: join(tmp, 'hub'),
@@ -287,7 +288,7 @@ async function stack() {
   const gateway = start(
     gw,
     process.execPath,
-    [CLI, 'gateway', '--admin', adminUrl, '--enrol-token-file', '/dev/stdin'],
+    [...NODE_FLAGS, CLI, 'gateway', '--admin', adminUrl, '--enrol-token-file', '/dev/stdin'],
     {
       ...log,
       RUSTRONAUT_DATA_DIR: join(tmp, 'gateway'),
@@ -300,7 +301,7 @@ async function stack() {
   const connector = start(
     site,
     process.execPath,
-    [CLI, 'connector', '--admin', adminUrl, '--token-file', '/dev/stdin'],
+    [...NODE_FLAGS, CLI, 'connector', '--admin', adminUrl, '--token-file', '/dev/stdin'],
     {
       ...log,
       RUSTRONAUT_DATA_DIR: join(tmp, 'site'),
@@ -392,7 +393,7 @@ try {
   const ratios = { tcp: results.stackTcpBps / results.rawTcpBps, http: results.stackHttpBps / results.rawHttpBps };
   const mark = (r) => (r >= TARGET ? 'met' : 'NOT met');
   console.log(
-    `\nTunnel benchmark: median of ${String(ROUNDS)} alternating rounds (${String(IPERF_SECONDS)} s iperf3, ${String(DOWNLOAD_MB)} MiB HTTP download)\n`,
+    `\nTunnel benchmark: median of ${String(ROUNDS)} alternating rounds (${String(IPERF_SECONDS)} s iperf3, ${String(DOWNLOAD_MB)} MiB HTTP download), node ${NODE_FLAGS.join(' ') || '(no flags)'}\n`,
   );
   console.log(`raw wireguard-go, iperf3:                         ${fmt(results.rawTcpBps)}`);
   console.log(
@@ -406,7 +407,7 @@ try {
   console.log(`                                                  ${cpu('stackHttpBps')}`);
   writeFileSync(
     RESULTS,
-    `${JSON.stringify({ date: new Date().toISOString(), rounds: ROUNDS, ...results, ratios, target: TARGET, relayCpuSecondsPerGB, samples, relayCpu }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), nodeFlags: NODE_FLAGS, rounds: ROUNDS, ...results, ratios, target: TARGET, relayCpuSecondsPerGB, samples, relayCpu }, null, 2)}\n`,
   );
   console.log(`\nwritten to ${RESULTS}`);
 } catch (err) {

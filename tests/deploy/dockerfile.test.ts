@@ -1,6 +1,6 @@
 import { startHttpUpstream } from '@rustronaut/testkit';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cliCommands, PENDING_ROLES, readRepoFile, ROOT, SECRET_NAME } from './deploy-files.js';
 
@@ -11,6 +11,15 @@ interface Instruction {
   /** Index of the stage it belongs to. */
   readonly stage: number;
 }
+
+/** The Node flags of `npm start` (root package.json), which every other launcher must repeat. */
+const NODE_FLAGS = (
+  /exec node ((?:--\S+ )*)apps\/cli\/dist\/main\.js start$/.exec(
+    (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: { start: string } }).scripts.start,
+  )?.[1] ?? ''
+)
+  .split(' ')
+  .filter(Boolean);
 
 function parseDockerfile(text: string): Instruction[] {
   const out: Instruction[] = [];
@@ -80,13 +89,27 @@ describe('deploy/Dockerfile', () => {
     const afterUser = runtime.slice(runtime.indexOf(user as Instruction));
     expect(afterUser.filter((s) => s.op === 'RUN')).toEqual([]);
     expect(runtime.find((s) => s.op === 'HEALTHCHECK')?.args).toContain('CMD ["node", "/app/deploy/healthcheck.mjs"]');
-    expect(runtime.find((s) => s.op === 'ENTRYPOINT')?.args).toBe('["node", "/app/apps/cli/dist/main.js"]');
+    expect(runtime.find((s) => s.op === 'ENTRYPOINT')?.args).toBe(
+      `["node", ${NODE_FLAGS.map((f) => `"${f}"`).join(', ')}, "/app/apps/cli/dist/main.js"]`,
+    );
     expect(runtime.find((s) => s.op === 'CMD')?.args).toBe('["start"]');
     // Every role the file's comment promises is a command (or one issue 6 adds: PENDING_ROLES).
     const commands = cliCommands();
     for (const role of ['start', 'admin', 'gateway', 'migrate', 'backup', 'restore']) expect(commands).toContain(role);
     for (const role of PENDING_ROLES)
       expect(commands, `${role} exists now: drop it from PENDING_ROLES`).not.toContain(role);
+  });
+
+  it('starts node with the same flags as `npm start` and the command itself (docs/adr/0009-young-generation.md)', () => {
+    expect(NODE_FLAGS).toEqual(['--min-semi-space-size=8']);
+    const shebang = readFileSync(`${ROOT}apps/cli/src/main.ts`, 'utf8').split('\n')[0];
+    expect(shebang).toBe(`#!/usr/bin/env -S node ${NODE_FLAGS.join(' ')}`);
+    // And the command lines the README gives.
+    const readme = [
+      ...readFileSync(`${ROOT}README.md`, 'utf8').matchAll(/node ((?:--\S+ )*)apps\/cli\/dist\/main\.js/g),
+    ];
+    expect(readme.length).toBeGreaterThan(0);
+    for (const [line, flags = ''] of readme) expect(flags.trim().split(' '), line).toEqual(NODE_FLAGS);
   });
 
   it('puts no secret in a layer: no secret ENV or ARG, no key or env file in the build context', () => {

@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --min-semi-space-size=8
+// Node flags: the same on every launcher (this line, the Dockerfile, `npm start`); see docs/adr/0009-young-generation.md.
 import { waitForSignal } from './io.js';
 import { runCli } from './cli.js';
 
