@@ -1,6 +1,6 @@
 import { startHttpUpstream } from '@rustronaut/testkit';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cliCommands, PENDING_ROLES, readRepoFile, ROOT, SECRET_NAME } from './deploy-files.js';
 
@@ -13,13 +13,14 @@ interface Instruction {
 }
 
 /** The Node flags of `npm start` (root package.json), which every other launcher must repeat. */
-const NODE_FLAGS = (
-  /exec node ((?:--\S+ )*)apps\/cli\/dist\/main\.js start$/.exec(
-    (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: { start: string } }).scripts.start,
-  )?.[1] ?? ''
-)
-  .split(' ')
-  .filter(Boolean);
+const nodeFlagsOfStart = (packageJson: string): string[] =>
+  (
+    /exec node ((?:--\S+ )*)apps\/cli\/dist\/main\.js start$/.exec(
+      (JSON.parse(packageJson) as { scripts: { start: string } }).scripts.start,
+    )?.[1] ?? ''
+  )
+    .split(' ')
+    .filter(Boolean);
 
 function parseDockerfile(text: string): Instruction[] {
   const out: Instruction[] = [];
@@ -46,7 +47,9 @@ describe('deploy/Dockerfile', () => {
   let steps: Instruction[];
   let runtime: Instruction[];
   let ignore: string[];
+  let NODE_FLAGS: string[];
   beforeAll(async () => {
+    NODE_FLAGS = nodeFlagsOfStart(await readRepoFile('package.json'));
     steps = parseDockerfile(await readRepoFile('deploy/Dockerfile'));
     const last = Math.max(...steps.map((s) => s.stage));
     runtime = steps.filter((s) => s.stage === last);
@@ -100,14 +103,12 @@ describe('deploy/Dockerfile', () => {
       expect(commands, `${role} exists now: drop it from PENDING_ROLES`).not.toContain(role);
   });
 
-  it('starts node with the same flags as `npm start` and the command itself (docs/adr/0009-young-generation.md)', () => {
+  it('starts node with the same flags as `npm start` and the command itself (docs/adr/0009-young-generation.md)', async () => {
     expect(NODE_FLAGS).toEqual(['--min-semi-space-size=8']);
-    const shebang = readFileSync(`${ROOT}apps/cli/src/main.ts`, 'utf8').split('\n')[0];
+    const shebang = (await readRepoFile('apps/cli/src/main.ts')).split('\n')[0];
     expect(shebang).toBe(`#!/usr/bin/env -S node ${NODE_FLAGS.join(' ')}`);
     // And the command lines the README gives.
-    const readme = [
-      ...readFileSync(`${ROOT}README.md`, 'utf8').matchAll(/node ((?:--\S+ )*)apps\/cli\/dist\/main\.js/g),
-    ];
+    const readme = [...(await readRepoFile('README.md')).matchAll(/node ((?:--\S+ )*)apps\/cli\/dist\/main\.js/g)];
     expect(readme.length).toBeGreaterThan(0);
     for (const [line, flags = ''] of readme) expect(flags.trim().split(' '), line).toEqual(NODE_FLAGS);
   });
