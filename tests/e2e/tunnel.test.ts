@@ -545,8 +545,11 @@ describeWithTools('WireGuard tunnels across network namespaces', missingWireguar
       Promise.resolve(connector.output().includes('the tunnel addresses changed: bringing the tunnel up again')),
     );
     const siteAddress = siteForwarder.split(':')[0] ?? '';
+    // The device is re-created after that line: until it exists again, `ip` fails and the poll goes on.
     await within(10_000, "the connector's interface with the pool's prefix", () =>
-      Promise.resolve(lab.exec(ns.site, 'ip', ['-br', 'address', 'show', `rc${lab.id}`]).includes(`${siteAddress}/16`)),
+      Promise.resolve()
+        .then(() => lab.exec(ns.site, 'ip', ['-br', 'address', 'show', `rc${lab.id}`]).includes(`${siteAddress}/16`))
+        .catch(() => false),
     );
     await within(
       20_000,
