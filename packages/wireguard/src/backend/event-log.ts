@@ -6,7 +6,10 @@ export interface EventLogger {
   warn(fields: object, message: string): void;
 }
 
-/** Logs what a backend did on its own: a device that died (warn), was restarted (info), or failed to restart (warn). */
+/**
+ * Logs what a backend did or found on its own: a device that died (warn), was restarted (info), failed to restart
+ * (warn), or has too small a UDP socket buffer (warn).
+ */
 export function logBackendEvent(logger: EventLogger, event: BackendEvent): void {
   switch (event.type) {
     case 'device-exited':
@@ -20,5 +23,11 @@ export function logBackendEvent(logger: EventLogger, event: BackendEvent): void 
       return;
     case 'restart-failed':
       logger.warn({ attempt: event.attempt, err: event.error }, 'WireGuard device restart failed; trying again');
+      return;
+    case 'udp-buffer-small':
+      logger.warn(
+        { receiveBufferBytes: event.receiveBufferBytes, recommendedBytes: event.recommendedBytes },
+        `wireguard-go's UDP socket buffer is small and drops packets under load: on the host, set net.core.rmem_default and net.core.wmem_default to ${String(event.recommendedBytes)} (sysctl), then restart, or use the kernel backend (docs/tunnels.md)`,
+      );
   }
 }

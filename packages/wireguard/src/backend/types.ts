@@ -110,7 +110,12 @@ export type BackendEvent =
   /** The device was restarted and re-configured from the last desired state (`attempt` counts since the exit). */
   | { readonly type: 'device-restarted'; readonly attempt: number }
   /** A restart or re-configuration failed; another attempt follows with a longer delay. */
-  | { readonly type: 'restart-failed'; readonly attempt: number; readonly error: Error };
+  | { readonly type: 'restart-failed'; readonly attempt: number; readonly error: Error }
+  /**
+   * The device's UDP socket has a small receive buffer (`receiveBufferBytes`), so it drops packets once the tunnel
+   * is busy; the host's net.core.rmem_default and wmem_default should be `recommendedBytes`. Checked once, at `up`.
+   */
+  | { readonly type: 'udp-buffer-small'; readonly receiveBufferBytes: number; readonly recommendedBytes: number };
 
 /** Options of {@link createBackend}. Checked at construction. */
 export interface BackendOptions {

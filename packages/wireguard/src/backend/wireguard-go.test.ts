@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -91,6 +91,16 @@ describeWithTools('wireguard-go backend supervision', missing, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('reports at up a UDP socket buffer too small for a busy tunnel (the host default, unless raised)', () => {
+    const hostDefault = Number(readFileSync('/proc/sys/net/core/rmem_default', 'utf8'));
+    const reported = events.filter((e) => e.type === 'udp-buffer-small');
+    expect(reported).toEqual(
+      hostDefault < 1024 * 1024
+        ? [{ type: 'udp-buffer-small', receiveBufferBytes: hostDefault, recommendedBytes: 4 * 1024 * 1024 }]
+        : [],
+    );
+  });
+
   it('carries traffic before anything dies', () => {
     siteNs!.exec('ping', ['-c', '1', '-W', '5', '100.96.0.1']);
     expect(site!.pid).toBeGreaterThan(0);
@@ -103,7 +113,7 @@ describeWithTools('wireguard-go backend supervision', missing, () => {
     const pid = site!.pid!;
     process.kill(pid, 'SIGKILL');
     await until('device-restarted', () => events.some((e) => e.type === 'device-restarted'));
-    expect(events).toEqual([
+    expect(events.filter((e) => e.type !== 'udp-buffer-small')).toEqual([
       { type: 'device-exited', code: null, signal: 'SIGKILL', restartInMs: 50 },
       { type: 'device-restarted', attempt: 1 },
     ]);

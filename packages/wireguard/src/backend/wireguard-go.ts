@@ -7,6 +7,7 @@ import { inNamespace } from './command.js';
 import { checkSpec, configureInterface, deleteLink, loadPrivateKey, type CheckedSpec } from './interface-config.js';
 import { canonicalDesired, reconcile } from './reconcile.js';
 import type { ApplyResult, BackendEvent, DesiredDevice, InterfaceSpec, WireGuardBackend } from './types.js';
+import { RECOMMENDED_UDP_BUFFER_BYTES, smallUdpReceiveBuffer } from './udp-buffer.js';
 
 /** Settings of {@link createWireguardGoBackend}, checked by `createBackend`. */
 export interface WireguardGoSettings {
@@ -195,6 +196,16 @@ export function createWireguardGoBackend(settings: WireguardGoSettings): Wiregua
     }
   }
 
+  /** Reports a UDP socket buffer too small for a busy tunnel (an advice: nothing here fails the device). */
+  async function checkUdpBuffer(): Promise<void> {
+    const port = (await client?.get().catch(() => undefined))?.listenPort;
+    if (port === undefined || port === 0) return;
+    const bytes = await smallUdpReceiveBuffer(port, netns);
+    if (bytes !== undefined) {
+      emit({ type: 'udp-buffer-small', receiveBufferBytes: bytes, recommendedBytes: RECOMMENDED_UDP_BUFFER_BYTES });
+    }
+  }
+
   function running(): UapiClient {
     if (spec === undefined || client === undefined || stopped) {
       throw wireguardErrors.uapiUnavailable.create('the WireGuard interface is not up (call up() first)');
@@ -222,6 +233,7 @@ export function createWireguardGoBackend(settings: WireguardGoSettings): Wiregua
         await deleteLink(checked.name, netns).catch(() => undefined);
         throw err;
       }
+      await checkUdpBuffer();
     },
     async apply(input: DesiredDevice): Promise<ApplyResult> {
       canonicalDesired(input); // a malformed state is refused here, and never kept for a restart
