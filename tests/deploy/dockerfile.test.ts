@@ -103,8 +103,8 @@ describe('deploy/Dockerfile', () => {
       expect(commands, `${role} exists now: drop it from PENDING_ROLES`).not.toContain(role);
   });
 
-  it('starts node with the same flags as `npm start` and the command itself (docs/adr/0009-young-generation.md)', async () => {
-    expect(NODE_FLAGS).toEqual(['--min-semi-space-size=8']);
+  it('starts node with the same flags as `npm start` and the command itself (docs/adr/0009 and 0011)', async () => {
+    expect(NODE_FLAGS).toEqual(['--min-semi-space-size=8', '--initial-old-space-size=64']);
     const shebang = (await readRepoFile('apps/cli/src/main.ts')).split('\n')[0];
     expect(shebang).toBe(`#!/usr/bin/env -S node ${NODE_FLAGS.join(' ')}`);
     // And the command lines the README gives.

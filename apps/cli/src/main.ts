@@ -1,5 +1,5 @@
-#!/usr/bin/env -S node --min-semi-space-size=8
-// Node flags: the same on every launcher (this line, the Dockerfile, `npm start`); see docs/adr/0009-young-generation.md.
+#!/usr/bin/env -S node --min-semi-space-size=8 --initial-old-space-size=64
+// Node flags: the same on every launcher (this line, the Dockerfile, `npm start`); see docs/adr/0009 and 0011.
 import { waitForSignal } from './io.js';
 import { runCli } from './cli.js';
 
