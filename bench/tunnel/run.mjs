@@ -84,7 +84,13 @@ function setUdpBuffers() {
 }
 
 function cleanup() {
-  for (const [key, value] of hostUdpBuffers) run('sysctl', ['-q', '-w', `${key}=${value}`]);
+  for (const [key, value] of hostUdpBuffers) {
+    try {
+      run('sysctl', ['-q', '-w', `${key}=${value}`]);
+    } catch (err) {
+      console.error(`could not put ${key} back to ${value}: ${err.message}`);
+    }
+  }
   hostUdpBuffers.clear();
   for (const child of children) child.kill('SIGKILL');
   for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
