@@ -76,7 +76,7 @@ class RouteMetrics {
 }
 
 /** One request's state, in a single object to keep the hot path allocation-light. */
-interface Exchange {
+export interface Exchange {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   readonly requestId: string;
@@ -386,11 +386,17 @@ const uncork = (res: ServerResponse) => res.uncork();
  * One upstream request, as an undici dispatch handler: the response head and body are written to the client as
  * they arrive, with backpressure (the upstream read pauses while the client socket is full).
  */
-class UpstreamRequest implements Dispatcher.DispatchHandler {
+export class UpstreamRequest implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | undefined;
   private readonly release: () => void;
   private clientGone = false;
   private resumeOnDrain: (() => void) | undefined;
+  /** A look at the client's queue is due at the end of this tick (see onResponseData). */
+  private checkingQueue = false;
+  /** The upstream body is paused until the client's socket drains. */
+  private paused = false;
+  /** The response ended or failed: nothing more to pace. */
+  private ended = false;
 
   constructor(
     private readonly x: Exchange,
@@ -424,18 +430,40 @@ class UpstreamRequest implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.x.res.write(chunk)) return;
+    // undici hands over an empty chunk each time it resumes a paused body: writing it would cost a syscall.
+    if (chunk.length === 0) return;
+    if (this.x.res.write(chunk) || this.checkingQueue) return;
+    // write() answers false for every chunk over the high-water mark (16 KiB on Node 20), even one the kernel takes
+    // whole when Node uncorks the socket at the end of this tick. Look again after that, and hold the upstream back
+    // only while bytes are still queued: pausing and resuming undici's parser for each chunk costs more than the
+    // chunk. Until then undici can only hand over what its socket has already read.
+    this.checkingQueue = true;
+    process.nextTick(() => this.pauseIfQueued(controller));
+  }
+
+  /** Pauses the upstream body until the client's socket drains, if bytes are still waiting for it. */
+  private pauseIfQueued(controller: Dispatcher.DispatchController): void {
+    this.checkingQueue = false;
+    const { res } = this.x;
+    if (this.ended || this.paused || res.writableLength === 0) return;
+    this.paused = true;
     controller.pause();
-    this.resumeOnDrain ??= () => controller.resume();
-    this.x.res.once('drain', this.resumeOnDrain);
+    // write() answered false, so the socket owes a 'drain' once its queue is empty.
+    this.resumeOnDrain ??= () => {
+      this.paused = false;
+      controller.resume();
+    };
+    res.once('drain', this.resumeOnDrain);
   }
 
   onResponseEnd(): void {
+    this.ended = true;
     this.release();
     this.x.res.end();
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.ended = true;
     this.release();
     const { res } = this.x;
     if (this.clientGone) return;
