@@ -20,37 +20,40 @@ const DEVICE_KEEPALIVE_S = 25;
 
 const notFound = () => errors.notFound.create('no such device');
 
-/**
- * What a device is given: its `AllowedIPs`, the hub's address and the tunnel addresses of the sites it was granted,
- * each a /32 (nothing wider: the device reaches what it was given, not the whole pool); and the targets of those
- * sites at `<site address>:<tunnelPort>`, where the hub lets it through.
- */
-async function grantsOf(db: DrizzleDatabase, orgId: string, siteIds: readonly string[], hub: string) {
-  if (siteIds.length === 0) return { allowedIps: [`${hub}/32`], targets: [] };
+/** The sites (tunnel addresses) and site targets that a set of devices were granted, read in two queries. */
+interface Grants {
+  readonly address: ReadonlyMap<string, string | null>;
+  readonly targets: ReadonlyArray<{ siteId: string; name: string; tunnelPort: number }>;
+}
+
+async function grantsOf(db: DrizzleDatabase, orgId: string, rows: readonly DeviceRow[]): Promise<Grants> {
+  const siteIds = [...new Set(rows.flatMap((row) => row.siteIds))];
+  if (siteIds.length === 0) return { address: new Map(), targets: [] };
   const granted = await db
     .select({ id: sites.id, address: sites.tunnelAddress })
     .from(sites)
-    .where(and(eq(sites.orgId, orgId), inArray(sites.id, [...siteIds])));
+    .where(and(eq(sites.orgId, orgId), inArray(sites.id, siteIds)));
   const address = new Map(granted.map((s) => [s.id, s.address]));
+  if (address.size === 0) return { address, targets: [] };
   const targets = await db
     .select({ siteId: siteTargets.siteId, name: siteTargets.name, tunnelPort: siteTargets.tunnelPort })
     .from(siteTargets)
     .where(inArray(siteTargets.siteId, [...address.keys()]))
     .orderBy(asc(siteTargets.tunnelPort));
-  return {
-    allowedIps: [`${hub}/32`, ...granted.flatMap((s) => (s.address === null ? [] : [`${s.address}/32`]))],
-    targets: siteIds.flatMap((siteId) => {
-      const at = address.get(siteId);
-      if (at === undefined || at === null) return [];
-      return targets
-        .filter((t) => t.siteId === siteId)
-        .map((t) => ({ siteId, name: t.name, address: `${at}:${String(t.tunnelPort)}` }));
-    }),
-  };
+  return { address, targets };
 }
 
-async function viewOf(ctx: AdminContext, row: DeviceRow): Promise<DeviceView> {
+/**
+ * What a device is given: its `AllowedIPs`, the hub's address and the tunnel addresses of the sites it was granted,
+ * each a /32 (nothing wider: the device reaches what it was given, not the whole pool); and the targets of those
+ * sites at `<site address>:<tunnelPort>`, where the hub lets it through.
+ */
+function viewOf(ctx: AdminContext, row: DeviceRow, grants: Grants): DeviceView {
   const hub = parsePool(ctx.config.tunnel.pool).hub;
+  const reached = row.siteIds.flatMap((siteId) => {
+    const at = grants.address.get(siteId);
+    return at === undefined || at === null ? [] : [{ siteId, at }];
+  });
   return {
     id: row.id,
     orgId: row.orgId,
@@ -59,13 +62,20 @@ async function viewOf(ctx: AdminContext, row: DeviceRow): Promise<DeviceView> {
     publicKey: row.publicKey,
     tunnelAddress: row.tunnelAddress,
     siteIds: row.siteIds,
-    ...(await grantsOf(ctx.db, row.orgId, row.siteIds, hub)),
+    allowedIps: [`${hub}/32`, ...reached.map(({ at }) => `${at}/32`)],
+    targets: reached.flatMap(({ siteId, at }) =>
+      grants.targets
+        .filter((t) => t.siteId === siteId)
+        .map((t) => ({ siteId, name: t.name, address: `${at}:${String(t.tunnelPort)}` })),
+    ),
     lastHandshakeAt: isoOrNull(row.lastHandshakeAt),
     rxBytes: row.rxBytes,
     txBytes: row.txBytes,
     createdAt: iso(row.createdAt),
   };
 }
+
+const viewOne = async (ctx: AdminContext, row: DeviceRow) => viewOf(ctx, row, await grantsOf(ctx.db, row.orgId, [row]));
 
 async function configOf(view: DeviceView, hub: HubPeerInfo, privateKey?: string): Promise<DeviceConfigView> {
   const config = renderWgQuickConfig({
@@ -102,12 +112,14 @@ function ownerOf(principal: Principal): string {
 /** A page of an org's devices in id order, after `after`; `limit + 1` rows, for `pageOf`. */
 export async function listDevices(ctx: AdminContext, orgId: string, after: string | undefined, limit: number) {
   const rows = await pageOfOrg(ctx.db, devices, orgId, after, limit);
-  return Promise.all(rows.map((row) => viewOf(ctx, row)));
+  // One read of the grants for the whole page, not one per device.
+  const grants = await grantsOf(ctx.db, orgId, rows);
+  return rows.map((row) => viewOf(ctx, row, grants));
 }
 
 /** One device of the org; 404 when it does not exist or belongs to another org. */
 export async function getDevice(ctx: AdminContext, orgId: string, deviceId: string): Promise<DeviceView> {
-  return viewOf(ctx, await oneOfOrg(ctx.db, devices, orgId, deviceId, notFound));
+  return viewOne(ctx, await oneOfOrg(ctx.db, devices, orgId, deviceId, notFound));
 }
 
 /** A device's config without its private key (the admin never kept it), and its QR code. */
@@ -169,7 +181,7 @@ export async function createDevice(
     });
     return created;
   });
-  const device = await viewOf(ctx, row);
+  const device = await viewOne(ctx, row);
   return { device, config: await configOf(device, hub, generated?.privateKey) };
 }
 

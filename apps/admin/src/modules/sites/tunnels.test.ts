@@ -237,6 +237,17 @@ describe.each(testDrivers())('[$name] tunnels API', (driver) => {
       { siteId: granted!.id, name: 'web', address: `${String(granted!.tunnelAddress)}:80` },
     ]);
 
+    // The list reads the grants once for its page, and still gives each device its own.
+    const hub = `${pool.hub}/32`;
+    const listed = Object.fromEntries(
+      itemsOf(await t.request('GET', `${api}/devices`, { token })).map((d) => [d.name, [d.allowedIps, d.targets]]),
+    );
+    expect(listed.laptop).toEqual([[hub, `${String(granted!.tunnelAddress)}/32`], view.body.targets]);
+    expect(listed.tablet).toEqual([
+      [hub, `${String(granted!.tunnelAddress)}/32`, `${String(other.tunnelAddress)}/32`],
+      view.body.targets,
+    ]);
+
     const site = (await buildSiteSnapshot(t.ctx.db, orgId, granted!.id, pool)).site;
     expect(site.address).toBe(`${String(granted!.tunnelAddress)}/24`);
     expect(new Set(site.devices)).toEqual(new Set([laptop?.tunnelAddress, tablet.device.tunnelAddress]));
