@@ -5,7 +5,8 @@
 //          process enrolled from its token (the admin, gateway and hub in `gw`, the connector in `site`)
 //
 // Both paths run on this machine in the same run; it prints throughput and the ratio stack / raw (target >= 0.8)
-// and writes them to bench/tunnel/results.json. `npm run bench:tunnel` builds first. About two minutes.
+// and writes them to bench/tunnel/results.json. `npm run bench:tunnel` builds first. Five to seven minutes: one
+// warm-up round, then five recorded.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
